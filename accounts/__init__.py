@@ -1,0 +1,1 @@
+"""Readers' and staff accounts: the user model, profile, roles, MFA policy and account deletion."""

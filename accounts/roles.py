@@ -1,0 +1,121 @@
+"""Staff and reader roles as Django groups, and the permissions each one carries.
+
+The groups themselves are created by a data migration (0002); permissions are (re)applied after
+every ``migrate`` because later apps add their models, and so their permissions, over time. To
+give a role a new permission, add its ``app_label.codename`` here.
+"""
+
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS
+
+READER = "reader"
+MAKER = "maker"
+TECHNICIAN = "technician"
+MODERATOR = "moderator"
+ARCHIVIST = "archivist"
+LIBRARIAN_ADMIN = "librarian-admin"
+
+ALL_ROLES = (READER, MAKER, TECHNICIAN, MODERATOR, ARCHIVIST, LIBRARIAN_ADMIN)
+# Roles whose members work in the Wagtail admin; their accounts are staff and need MFA.
+STAFF_ROLES = (TECHNICIAN, MODERATOR, ARCHIVIST, LIBRARIAN_ADMIN)
+
+_ADMIN_ACCESS = ["wagtailadmin.access_admin"]
+_MEDIA_LIBRARY = [
+    "wagtailimages.add_image",
+    "wagtailimages.change_image",
+    "wagtailimages.choose_image",
+    "wagtaildocs.add_document",
+    "wagtaildocs.change_document",
+    "wagtaildocs.choose_document",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    READER: [],
+    MAKER: [],
+    TECHNICIAN: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY],
+    MODERATOR: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY],
+    ARCHIVIST: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY],
+    LIBRARIAN_ADMIN: [
+        *_ADMIN_ACCESS,
+        *_MEDIA_LIBRARY,
+        "wagtailimages.delete_image",
+        "wagtaildocs.delete_document",
+        "wagtailcore.add_collection",
+        "wagtailcore.change_collection",
+        "wagtailredirects.add_redirect",
+        "wagtailredirects.change_redirect",
+        "wagtailredirects.delete_redirect",
+        "cms.change_navigationsettings",
+        "cms.change_footersettings",
+        "accounts.view_user",
+        "accounts.change_user",
+    ],
+}
+
+# Page permissions on the whole page tree, granted through Wagtail's GroupPagePermission.
+ROLE_PAGE_PERMISSIONS: dict[str, list[str]] = {
+    LIBRARIAN_ADMIN: [
+        "add_page",
+        "change_page",
+        "publish_page",
+        "lock_page",
+        "unlock_page",
+        "bulk_delete_page",
+    ],
+}
+
+
+def sync_role_permissions(
+    sender: Any = None, *, using: str = DEFAULT_DB_ALIAS, apps: Any = global_apps, **kwargs: Any
+) -> None:
+    """Give each role exactly the permissions listed above that exist by now (idempotent)."""
+    try:
+        Group = apps.get_model("auth", "Group")
+        Permission = apps.get_model("auth", "Permission")
+    except LookupError:
+        return
+    for role, names in ROLE_PERMISSIONS.items():
+        group = Group.objects.using(using).filter(name=role).first()
+        if group is None:
+            continue
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".", 1)
+            permission = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.add(*wanted)
+    _sync_page_permissions(using=using, apps=apps)
+
+
+def _sync_page_permissions(*, using: str, apps: Any) -> None:
+    try:
+        Group = apps.get_model("auth", "Group")
+        Permission = apps.get_model("auth", "Permission")
+        Page = apps.get_model("wagtailcore", "Page")
+        GroupPagePermission = apps.get_model("wagtailcore", "GroupPagePermission")
+    except LookupError:
+        return
+    root = Page.objects.using(using).filter(depth=1).first()
+    if root is None:
+        return
+    for role, codenames in ROLE_PAGE_PERMISSIONS.items():
+        group = Group.objects.using(using).filter(name=role).first()
+        if group is None:
+            continue
+        for codename in codenames:
+            permission = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label="wagtailcore", codename=codename)
+                .first()
+            )
+            if permission is not None:
+                GroupPagePermission.objects.using(using).get_or_create(
+                    group=group, page=root, permission=permission
+                )

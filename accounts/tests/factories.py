@@ -1,0 +1,28 @@
+import factory
+from allauth.account.models import EmailAddress
+
+from accounts.models import User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    display_name = factory.Sequence(lambda n: f"读者{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+
+def sign_in(client, email: str, password: str = PASSWORD) -> bool:
+    """Sign in through the real login form (axes needs the request that Client.login omits)."""
+    client.post("/accounts/login/", {"login": email, "password": password})
+    return "_auth_user_id" in client.session

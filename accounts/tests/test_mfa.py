@@ -1,0 +1,55 @@
+import pyotp
+import pytest
+
+from accounts import roles, services
+from accounts.tests.factories import PASSWORD, sign_in
+
+
+def enrol_totp(client) -> str:
+    page = client.get("/accounts/2fa/totp/activate/")
+    if page.status_code == 302 and page["Location"].startswith("/accounts/reauthenticate/"):
+        # allauth asks for the password again before a security change.
+        client.post(page["Location"], {"password": PASSWORD})
+        page = client.get("/accounts/2fa/totp/activate/")
+    assert page.status_code == 200
+    secret = page.context["form"].secret
+    response = client.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return secret
+
+
+@pytest.mark.django_db
+def test_reader_enrols_totp_and_then_signs_in_with_a_code(client, user):
+    assert sign_in(client, user.email)
+    secret = enrol_totp(client)
+    client.logout()
+
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    # Without the code, the reader is not signed in.
+    assert client.get("/accounts/profile/").status_code == 302
+
+    wrong = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert wrong.status_code == 200
+    response = client.post("/accounts/2fa/authenticate/", {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302
+    assert client.get("/accounts/profile/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_without_totp_are_sent_to_enrol_before_anything_else(client, user, demo_site):
+    services.assign_role(user=user, role=roles.LIBRARIAN_ADMIN)
+    assert sign_in(client, user.email)
+    for path in ("/admin/", "/", "/learn/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/2fa/totp/activate/"
+    enrol_totp(client)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_readers_are_not_forced_to_enrol(client, user, demo_site):
+    client.force_login(user)
+    assert client.get("/").status_code == 200

@@ -1,0 +1,1 @@
+"""Wagtail pages edited by librarians: home, standard pages, navigation, footer, site search."""

@@ -1,0 +1,15 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import selectors
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200]
+    results = list(selectors.search_pages(query=query))
+    context = {"query": query, "results": results}
+    # htmx asks for the results only, as the reader types.
+    template = "cms/search_results.html" if request.htmx else "cms/search.html"
+    return render(request, template, context)

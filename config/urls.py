@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.static import serve
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from cms import views as cms_views
+from core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("files/", include("media.urls")),
+    path("search/", cms_views.search, name="search"),
+    path("", include("core.urls")),
+]
+
+if not settings.S3_ENDPOINT_URL:
+    # On the embedded default public uploads sit on local disk; MinIO serves them in production.
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
+
+# Wagtail's page serving catches every remaining path, so it goes last.
+urlpatterns.append(path("", include(wagtail_urls)))

@@ -1,0 +1,49 @@
+from collections.abc import Callable
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import translation
+
+
+class PreferredLanguageMiddleware:
+    """Choose the interface language: the reader's saved choice, then the cookie, then zh-hans.
+
+    Django's LocaleMiddleware would also follow the browser's Accept-Language header. We do not:
+    the platform serves a Chinese public first, and many shared terminals in the library run
+    English-language browsers. English is always one click away in the language switcher.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = self.language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        response.headers.setdefault("Vary", "Cookie")
+        return response
+
+    def language_for(self, request: HttpRequest) -> str:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language in self.supported:
+            return user.language
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if cookie in self.supported:
+            return cookie
+        return settings.LANGUAGE_CODE
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy, loosened for the staff-only Wagtail admin (see CSP_ADMIN_EXTRA)."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and request.path_info.startswith("/admin/"):
+            parts.update = {**(parts.update or {}), **settings.CSP_ADMIN_EXTRA}
+        return parts

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("preferences/display/", views.display_preferences, name="display-preferences"),
+    path("preferences/language/", views.set_language, name="set-language"),
+]

@@ -1,0 +1,22 @@
+"""Reads about stored files, including who may read them."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from accounts.models import User
+
+from .models import StoredFile, Visibility
+
+
+def can_read(*, user: User | AnonymousUser, stored_file: StoredFile) -> bool:
+    if stored_file.visibility == Visibility.PUBLIC:
+        return True
+    if not user.is_authenticated:
+        return False
+    if stored_file.owner_id is not None and stored_file.owner_id == user.pk:
+        return True
+    return user.has_perm("media.read_private_storedfile")
+
+
+def files_of(*, owner: User) -> QuerySet[StoredFile]:
+    return StoredFile.objects.filter(owner=owner).order_by("-created_at")

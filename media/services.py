@@ -1,0 +1,71 @@
+"""Writing and removing stored files. Storage and database stay in step: a failed insert removes
+the object it was about to describe, and a deleted row takes its object with it on commit."""
+
+import hashlib
+import uuid
+from pathlib import PurePosixPath
+
+from django.core.files import File
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import StoredFile, Visibility
+
+HASH_CHUNK = 1024 * 1024
+
+
+def storage_for(visibility: str):
+    return storages["default" if visibility == Visibility.PUBLIC else "private"]
+
+
+def _sha256(content: File) -> str:
+    digest = hashlib.sha256()
+    content.seek(0)
+    for chunk in content.chunks(HASH_CHUNK):
+        digest.update(chunk)
+    content.seek(0)
+    return digest.hexdigest()
+
+
+def new_key(*, prefix: str, original_name: str) -> str:
+    """An unguessable key that keeps the extension (MinIO and browsers like a hint)."""
+    suffix = PurePosixPath(original_name).suffix.lower()[:10]
+    return f"{prefix.strip('/')}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def store_file(
+    *,
+    content: File,
+    original_name: str,
+    content_type: str,
+    visibility: str = Visibility.PRIVATE,
+    owner: User | None = None,
+    prefix: str = "files",
+) -> StoredFile:
+    storage = storage_for(visibility)
+    digest = _sha256(content)
+    key = storage.save(new_key(prefix=prefix, original_name=original_name), content)
+    try:
+        return StoredFile.objects.create(
+            owner=owner,
+            visibility=visibility,
+            key=key,
+            original_name=original_name[:255],
+            content_type=content_type,
+            size=storage.size(key),
+            sha256=digest,
+        )
+    except Exception:
+        storage.delete(key)
+        raise
+
+
+def delete_stored_file(*, stored_file: StoredFile) -> None:
+    storage = storage_for(stored_file.visibility)
+    key = stored_file.key
+    stored_file.delete()
+    # Only once the row is really gone: a rolled-back delete must keep its object.
+    transaction.on_commit(lambda: storage.delete(key))

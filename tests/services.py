@@ -1,0 +1,225 @@
+"""pytest plugin (loaded with ``-p tests.services``): the real services the suite runs against.
+
+* PostgreSQL: pytest-django's test database on DATABASE_URL (127.0.0.1:5432 by default).
+* S3: moto's standalone server on a random loopback port; storage code reaches it over HTTP
+  exactly as it would reach MinIO.
+* Celery: a real worker process consuming from Redis, on a queue private to this test run.
+* Chromium: Debian's build, driven by Playwright.
+
+This module is imported before Django's settings, so the environment it sets is what the test
+settings read.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+RUN_ID = uuid.uuid4().hex[:8]
+BASE_DIR = Path(__file__).resolve().parent.parent
+SHARED_DIR = BASE_DIR.parent / "shared"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+# Each run has its own queue: a message left over from an aborted run is never consumed by this one.
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"liaotu-test-{RUN_ID}")
+# Playwright's sync API keeps an event loop in the test thread; the ORM calls made by tests
+# alongside it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def shared_fixture(*parts: str) -> Path:
+    """A file from ../shared/fixtures, or a skip that says why when ../shared is absent."""
+    path = SHARED_DIR.joinpath("fixtures", *parts)
+    if not path.exists():
+        pytest.skip(f"shared fixture {path} is not available (../shared is absent on this machine)")
+    return path
+
+
+# -- S3 ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session", autouse=True)
+def s3_endpoint(django_db_blocker) -> Iterator[str]:
+    from django.conf import settings
+    from moto.server import ThreadedMotoServer
+
+    from media.storage import ensure_buckets, reset_storages_on_setting_change
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    settings.S3_ENDPOINT_URL = url
+    os.environ["S3_ENDPOINT_URL"] = url
+    reset_storages_on_setting_change(setting="S3_ENDPOINT_URL")
+    ensure_buckets()
+    yield url
+    server.stop()
+
+
+# -- Celery worker ------------------------------------------------------------------------------
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen
+    name: str
+    queue: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _database_url() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    host = db["HOST"] or "127.0.0.1"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_worker(tmp_dir: Path, *, concurrency: int = 2) -> WorkerProcess:
+    """Start a worker process on this run's queue and wait until it answers a ping."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    name = f"test-{RUN_ID}-{uuid.uuid4().hex[:4]}@localhost"
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url(),
+        "S3_ENDPOINT_URL": settings.S3_ENDPOINT_URL,
+    }
+    log_path = tmp_dir / f"{name.split('@')[0]}.log"
+    handle = log_path.open("w")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "-n",
+            name,
+            "-c",
+            str(concurrency),
+            "-l",
+            "info",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Celery worker exited early:\n{log_path.read_text()}")
+        if app.control.ping(destination=[name], timeout=1.0):
+            return WorkerProcess(process, name, queue, log_path)
+    process.kill()
+    raise RuntimeError(f"Celery worker did not answer within 60 s:\n{log_path.read_text()}")
+
+
+def stop_worker(worker: WorkerProcess) -> None:
+    if worker.process.poll() is None:
+        worker.process.terminate()
+        try:
+            worker.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, s3_endpoint, tmp_path_factory) -> Iterator[WorkerProcess]:
+    """A real worker process reading this run's Redis queue and the test database.
+
+    Tests that use it need ``transactional_db``: the worker is another process and only sees
+    committed rows.
+    """
+    worker = start_worker(tmp_path_factory.mktemp("celery"))
+    yield worker
+    stop_worker(worker)
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(worker.queue)
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2, message: str = ""):
+    """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(message or f"condition not met within {timeout} s")
+
+
+# -- Browser ------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup test installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+AXE_JS = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(tab) -> list[dict]:
+    """Run axe-core (from npm) in the page and return its WCAG 2.1 A/AA violations."""
+    tab.add_script_tag(path=str(AXE_JS))
+    result = tab.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA_TAGS
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]

@@ -1,0 +1,74 @@
+"""Production refuses to start with development shortcuts left in place."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+GOOD = {
+    "DJANGO_SECRET_KEY": "k" * 24 + "-production-secret-0123456789",
+    "DJANGO_ALLOWED_HOSTS": "commons.lnlib.example",
+    "DATABASE_URL": "postgres://liaotu@db.internal:5432/liaotu",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "S3_ENDPOINT_URL": "https://minio.internal:9000",
+    "S3_ACCESS_KEY": "liaotu",
+    "S3_SECRET_KEY": "minio-secret",
+}
+
+
+def load_production(**overrides: str | None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in GOOD and not k.startswith("S3_")}
+    env.pop("DJANGO_DEBUG", None)
+    env.update(GOOD)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+    env["LIAOTU_VAR_DIR"] = "/tmp/liaotu-settings-test"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, "
+        "settings.SECURE_HSTS_SECONDS, settings.STORAGES['default']['BACKEND'])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_production_starts_with_complete_settings_and_is_hardened():
+    result = load_production()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "31536000", "media.storage.MinioStorage"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"DJANGO_DEBUG": "on"}, "DJANGO_DEBUG must be off"),
+        ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY must be set"),
+        ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be set"),
+        ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS must list"),
+        ({"DATABASE_URL": None}, "DATABASE_URL must be set"),
+        ({"CELERY_BROKER_URL": None}, "CELERY_BROKER_URL must be set"),
+        ({"CELERY_BROKER_URL": "filesystem://"}, "must name a real broker"),
+        ({"S3_ENDPOINT_URL": None}, "S3_ENDPOINT_URL must be set"),
+        ({"S3_SECRET_KEY": None}, "S3_SECRET_KEY must be set"),
+    ],
+)
+def test_production_refuses_to_start(overrides, message):
+    result = load_production(**overrides)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_reports_every_problem_at_once():
+    result = load_production(DJANGO_DEBUG="on", DJANGO_ALLOWED_HOSTS="", S3_ENDPOINT_URL=None)
+    assert "DJANGO_DEBUG" in result.stderr
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+    assert "S3_ENDPOINT_URL" in result.stderr

@@ -51,7 +51,7 @@ def test_healthz_503_when_bucket_is_missing(client, settings):
     assert "bucket-that-was-never-created" in response.json()["checks"]["storage"]["detail"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_healthz_503_when_database_is_down(client):
     # Point the real connection at a port where nothing listens, then restore it.
     connection.close()

@@ -7,7 +7,7 @@ from tests.services import wait_for
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_heartbeat_task_runs_on_the_real_worker_through_redis(celery_worker):
     with transaction.atomic():
         enqueue(record_heartbeat)
@@ -21,7 +21,7 @@ def test_heartbeat_task_runs_on_the_real_worker_through_redis(celery_worker):
     assert "core.tasks.record_heartbeat" in celery_worker.log()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_enqueue_sends_nothing_when_the_transaction_rolls_back(monkeypatch):
     sent = []
     monkeypatch.setattr(record_heartbeat, "apply_async", lambda **kwargs: sent.append(kwargs))

@@ -97,7 +97,7 @@ def test_public_files_are_readable_by_anyone(client, s3_endpoint):
     storages["default"].delete(stored.key)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_deleting_a_stored_file_removes_its_object_after_commit(user, s3_endpoint):
     stored = services.store_file(
         content=ContentFile(b"to be removed"),

@@ -1,0 +1,41 @@
+"""Staff sign in with a TOTP code and work in the Wagtail admin under the site's CSP."""
+
+import pyotp
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+
+from accounts import roles, services
+from cms.models import HomePage
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_librarian_signs_in_with_totp_and_edits_a_page(demo_site, page):
+    secret = pyotp.random_base32()
+    librarian = services.create_account(
+        email="editor@example.org", password="a-long-library-password", role=roles.LIBRARIAN_ADMIN
+    )
+    TOTP.activate(librarian, secret)
+    blocked = []
+    page.on(
+        "console", lambda msg: blocked.append(msg.text) if "Content Security" in msg.text else None
+    )
+
+    page.goto("/accounts/login/")
+    page.get_by_label("电子邮箱").fill("editor@example.org")
+    page.get_by_label("密码", exact=False).first.fill("a-long-library-password")
+    page.get_by_role("button", name="登录").last.click()
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    page.get_by_label("代码").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="登录").last.click()
+    page.wait_for_url("**/accounts/profile/")
+
+    home = HomePage.objects.get()
+    page.goto(f"/admin/pages/{home.pk}/edit/")
+    title = page.locator("#id_hero_title")
+    title.wait_for()
+    assert title.input_value() == "欢迎来到辽图共享空间"
+    assert blocked == []

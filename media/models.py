@@ -52,3 +52,59 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.key
+
+
+class UploadStatus(models.TextChoices):
+    RECEIVING = "receiving", _("Uploading")
+    COMPLETE = "complete", _("Complete")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Upload(models.Model):
+    """A resumable upload (tus protocol) on its way into private storage.
+
+    The offset only ever moves forward, under a row lock, to the number of bytes really stored;
+    a client that lost its connection asks for the offset and sends the rest from there.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    length = models.BigIntegerField(_("size in bytes"))
+    offset = models.BigIntegerField(_("bytes received"), default=0)
+    status = models.CharField(
+        _("status"), max_length=12, choices=UploadStatus.choices, default=UploadStatus.RECEIVING
+    )
+    format = models.CharField(_("format"), max_length=10, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, blank=True)
+    failure_reason = models.TextField(_("reason for failure"), blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    stored_file = models.OneToOneField(
+        StoredFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="upload"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(offset__gte=0) & models.Q(offset__lte=models.F("length")),
+                name="media_upload_offset_within_length",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(length__gt=0), name="media_upload_length_gt_0"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.offset}/{self.length})"
+
+    @property
+    def piece_prefix(self) -> str:
+        return f"uploads/{self.pk}/"

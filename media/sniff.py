@@ -22,6 +22,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 HEAD_BYTES = 4096
+# Formats whose first bytes are not proof enough: verify_complete reads the whole file.
+NEEDS_FULL_CHECK = frozenset({"3mf", "stl"})
 
 
 class MediaKind(models.TextChoices):

@@ -320,3 +320,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
 }
+
+# --- Uploads (media pipeline) ---------------------------------------------------------------
+MiB = 1024 * 1024
+# Largest file accepted per kind of media; refused with a clear message above it.
+MEDIA_MAX_BYTES = {
+    "video": env.int("MEDIA_MAX_VIDEO_MB", default=4096) * MiB,
+    "audio": env.int("MEDIA_MAX_AUDIO_MB", default=1024) * MiB,
+    "image": env.int("MEDIA_MAX_IMAGE_MB", default=50) * MiB,
+    "document": env.int("MEDIA_MAX_DOCUMENT_MB", default=200) * MiB,
+    "model": env.int("MEDIA_MAX_MODEL_MB", default=200) * MiB,
+}
+# Per-reader quotas: uploads started per day, and bytes kept in total.
+MEDIA_QUOTA_UPLOADS_PER_DAY = env.int("MEDIA_QUOTA_UPLOADS_PER_DAY", default=20)
+MEDIA_QUOTA_TOTAL_BYTES = env.int("MEDIA_QUOTA_TOTAL_MB", default=10240) * MiB
+# The browser sends uploads in chunks of this size; on S3 every chunk but the last must be at
+# least 5 MiB, because the chunks are joined with a server-side multipart copy.
+MEDIA_UPLOAD_CHUNK_BYTES = env.int("MEDIA_UPLOAD_CHUNK_MB", default=8) * MiB

@@ -1,0 +1,347 @@
+"""Resumable uploads: the business side of the tus endpoint in ``media.api``.
+
+Bytes go straight from the request into storage, a chunk at a time, so the web process's
+memory stays flat whatever the file size:
+
+* on local disk they are appended to ``uploads/<id>.part`` in the private storage, and any
+  bytes that arrived before a dropped connection count;
+* on MinIO each chunk becomes an object ``uploads/<id>/<offset>``, and the finished upload is
+  joined on the server with a multipart copy (``compose_object``), never passing through us.
+
+The first bytes are identified by content before anything else is kept (``media.sniff``): an
+executable renamed ``.mp4`` is refused on its first chunk, and nothing of it remains.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from tempfile import SpooledTemporaryFile
+from typing import BinaryIO, Protocol
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import OperationalError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from minio.commonconfig import ComposeSource
+
+from accounts.models import User
+
+from . import sniff
+from .models import StoredFile, Upload, UploadStatus, Visibility
+from .services import new_key
+from .storage import STREAM_CHUNK, LocalFileStorage, MinioStorage
+
+S3_MIN_PART = 5 * 1024 * 1024
+S3_PUT_PART = 16 * 1024 * 1024
+
+
+class UploadRefused(ValueError):
+    """A request that breaks a rule; ``str()`` is the message for the reader."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ReadableStream(Protocol):
+    def read(self, size: int = -1) -> bytes: ...
+
+
+class PrefixedStream:
+    """The bytes already read for sniffing, followed by the rest of the request body."""
+
+    def __init__(self, head: bytes, rest: ReadableStream) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            if size < 0 or size >= len(self.head):
+                data, self.head = self.head, b""
+                more = self.rest.read(-1 if size < 0 else size - len(data))
+                return data + more
+            data, self.head = self.head[:size], self.head[size:]
+            return data
+        return self.rest.read(size)
+
+
+# -- where the bytes go ---------------------------------------------------------------------------
+class DiskSink:
+    def __init__(self, storage: LocalFileStorage, upload: Upload) -> None:
+        self.storage = storage
+        self.path = Path(storage.path(f"uploads/{upload.pk}.part"))
+
+    def write(self, *, offset: int, stream: ReadableStream, length: int) -> int:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        mode = "r+b" if self.path.exists() else "wb"
+        with open(self.path, mode) as handle:
+            handle.seek(offset)
+            handle.truncate(offset)
+            try:
+                while written < length:
+                    chunk = stream.read(min(STREAM_CHUNK, length - written))
+                    if not chunk:
+                        break
+                    handle.write(chunk)
+                    written += len(chunk)
+            finally:
+                # Whatever arrived before a dropped connection is kept and counted.
+                handle.flush()
+                os.fsync(handle.fileno())
+        return written
+
+    def open_assembled(self) -> BinaryIO:
+        return open(self.path, "rb")
+
+    def finish(self, dest_key: str) -> None:
+        target = Path(self.storage.path(dest_key))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.path, target)
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+class S3Sink:
+    def __init__(self, storage: MinioStorage, upload: Upload) -> None:
+        self.storage = storage
+        self.prefix = upload.piece_prefix
+
+    def write(self, *, offset: int, stream: ReadableStream, length: int) -> int:
+        # A chunk is stored whole or not at all; the client re-sends an interrupted chunk.
+        try:
+            self.storage.client.put_object(
+                bucket_name=self.storage.bucket,
+                object_name=f"{self.prefix}{offset:015d}",
+                data=stream,
+                length=length,
+                part_size=S3_PUT_PART if length > S3_PUT_PART else 0,
+            )
+        except (OSError, ValueError) as error:
+            raise UploadRefused(
+                _("The chunk arrived incomplete; please resume the upload."), status=400
+            ) from error
+        return length
+
+    def _pieces(self) -> list[str]:
+        return sorted(self.storage.iter_keys(self.prefix))
+
+    def open_assembled(self) -> BinaryIO:
+        spool = SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - caller closes
+        for key in self._pieces():
+            for chunk in self.storage.stream(key):
+                spool.write(chunk)
+        spool.seek(0)
+        return spool
+
+    def finish(self, dest_key: str) -> None:
+        sources = [
+            ComposeSource(bucket_name=self.storage.bucket, object_name=k) for k in self._pieces()
+        ]
+        self.storage.client.compose_object(
+            bucket_name=self.storage.bucket, object_name=dest_key, sources=sources
+        )
+        self.discard()
+
+    def discard(self) -> None:
+        for key in self._pieces():
+            self.storage.delete(key)
+
+
+def sink_for(upload: Upload) -> DiskSink | S3Sink:
+    storage = storages["private"]
+    if isinstance(storage, MinioStorage):
+        return S3Sink(storage, upload)
+    if isinstance(storage, LocalFileStorage):
+        return DiskSink(storage, upload)
+    raise TypeError(f"uploads cannot be written to {type(storage).__name__}")
+
+
+# -- rules ----------------------------------------------------------------------------------------
+def _check_size(kind: str, length: int) -> None:
+    limit = settings.MEDIA_MAX_BYTES[kind]
+    if length > limit:
+        raise UploadRefused(
+            _("This file is too large: %(kind)s files may be at most %(limit)d MB.")
+            % {"kind": sniff.MediaKind(kind).label, "limit": limit // (1024 * 1024)},
+            status=413,
+        )
+
+
+def _kind_claimed_by(filename: str) -> str:
+    extension = sniff.extension_of(filename)
+    for fmt in sniff.FORMATS.values():
+        if extension in fmt.extensions:
+            return fmt.kind
+    raise UploadRefused(
+        _("Files ending in .%(extension)s are not accepted.") % {"extension": extension or "?"},
+        status=415,
+    )
+
+
+def bytes_in_use(*, user: User) -> int:
+    kept = StoredFile.objects.filter(owner=user).aggregate(total=Sum("size"))["total"] or 0
+    pending = (
+        Upload.objects.filter(owner=user, status=UploadStatus.RECEIVING).aggregate(
+            total=Sum("length")
+        )["total"]
+        or 0
+    )
+    return kept + pending
+
+
+# -- services -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChunkResult:
+    upload: Upload
+    completed: bool
+
+
+@transaction.atomic
+def create_upload(
+    *, user: User, filename: str, length: int, metadata: dict | None = None
+) -> Upload:
+    filename = os.path.basename(filename.replace("\\", "/")).strip()[:255]
+    if not filename:
+        raise UploadRefused(_("The file has no name."))
+    if length <= 0:
+        raise UploadRefused(_("The file is empty."))
+    _check_size(_kind_claimed_by(filename), length)
+    # One reader's uploads are counted under a lock on their account, so that parallel requests
+    # cannot each see room for one more and together go past the quota.
+    User.objects.select_for_update().get(pk=user.pk)
+    since = timezone.now() - timedelta(days=1)
+    started_today = Upload.objects.filter(owner=user, created_at__gte=since).count()
+    if started_today >= settings.MEDIA_QUOTA_UPLOADS_PER_DAY:
+        raise UploadRefused(
+            _("You have reached today's limit of %(count)d uploads. Please try again tomorrow.")
+            % {"count": settings.MEDIA_QUOTA_UPLOADS_PER_DAY},
+            status=429,
+        )
+    if bytes_in_use(user=user) + length > settings.MEDIA_QUOTA_TOTAL_BYTES:
+        raise UploadRefused(
+            _("This upload would take you past your storage quota of %(limit)d MB.")
+            % {"limit": settings.MEDIA_QUOTA_TOTAL_BYTES // (1024 * 1024)},
+            status=413,
+        )
+    return Upload.objects.create(
+        owner=user, filename=filename, length=length, metadata=metadata or {}
+    )
+
+
+def _fail(upload: Upload, sink: DiskSink | S3Sink, reason: str) -> None:
+    sink.discard()
+    upload.status = UploadStatus.FAILED
+    upload.failure_reason = reason
+    upload.save(update_fields=["status", "failure_reason", "updated_at"])
+
+
+def _identify(upload: Upload, head: bytes) -> sniff.Format:
+    try:
+        fmt = sniff.sniff_head(head, total_size=upload.length)
+        sniff.check_claim(fmt, upload.filename)
+    except sniff.UnsupportedFile as refusal:
+        raise UploadRefused(str(refusal), status=415) from refusal
+    _check_size(fmt.kind, upload.length)
+    return fmt
+
+
+def receive_chunk(
+    *, upload_id, user: User, offset: int, stream: ReadableStream, length: int
+) -> ChunkResult:
+    """Store one PATCH body at ``offset``; on the last byte, verify and keep the file."""
+    refusal: UploadRefused | None = None
+    with transaction.atomic():
+        try:
+            upload = (
+                Upload.objects.select_for_update(nowait=True).filter(owner=user).get(pk=upload_id)
+            )
+        except Upload.DoesNotExist as error:
+            raise UploadRefused(_("No such upload."), status=404) from error
+        except OperationalError as error:
+            # Another request is writing to this upload right now (the row is locked).
+            raise UploadRefused(
+                _("This upload is busy with another request; try again shortly."), status=423
+            ) from error
+        if upload.status != UploadStatus.RECEIVING:
+            raise UploadRefused(
+                upload.failure_reason or _("This upload is no longer accepting data."), status=410
+            )
+        if offset != upload.offset:
+            raise UploadRefused(
+                _("The upload continues at byte %(offset)d.") % {"offset": upload.offset},
+                status=409,
+            )
+        if length <= 0 or offset + length > upload.length:
+            raise UploadRefused(_("The chunk does not fit the announced file size."))
+        sink = sink_for(upload)
+        if isinstance(sink, S3Sink) and offset + length < upload.length and length < S3_MIN_PART:
+            raise UploadRefused(_("Chunks must be at least 5 MB, except the last one."))
+
+        if offset == 0:
+            head = stream.read(sniff.HEAD_BYTES)
+            try:
+                fmt = _identify(upload, head)
+            except UploadRefused as refused:
+                # Recorded (and committed) so the reader sees why; nothing of the file is kept.
+                _fail(upload, sink, str(refused))
+                refusal = refused
+            else:
+                upload.format, upload.kind = fmt.name, fmt.kind
+                stream = PrefixedStream(head, stream)
+        if refusal is None:
+            written = sink.write(offset=offset, stream=stream, length=length)
+            upload.offset = offset + written
+            upload.save(update_fields=["offset", "format", "kind", "updated_at"])
+            if upload.offset == upload.length:
+                try:
+                    _complete(upload, sink)
+                except UploadRefused as refused:
+                    _fail(upload, sink, str(refused))
+                    refusal = refused
+    if refusal is not None:
+        raise refusal
+    return ChunkResult(upload=upload, completed=upload.status == UploadStatus.COMPLETE)
+
+
+def _complete(upload: Upload, sink: DiskSink | S3Sink) -> None:
+    fmt = sniff.FORMATS[upload.format]
+    if fmt.name in sniff.NEEDS_FULL_CHECK:
+        with sink.open_assembled() as handle:
+            try:
+                sniff.verify_complete(fmt, handle, size=upload.length)
+            except sniff.UnsupportedFile as refusal:
+                raise UploadRefused(str(refusal), status=415) from refusal
+    key = new_key(prefix="originals", original_name=upload.filename)
+    sink.finish(key)
+    # The digest is filled in by the processing task, which reads the whole file anyway; the
+    # request that carried the last chunk should not read a gigabyte back.
+    upload.stored_file = StoredFile.objects.create(
+        owner=upload.owner,
+        visibility=Visibility.PRIVATE,
+        key=key,
+        original_name=upload.filename,
+        content_type=fmt.mime,
+        size=upload.length,
+        sha256="",
+    )
+    upload.status = UploadStatus.COMPLETE
+    upload.save(update_fields=["stored_file", "status", "updated_at"])
+
+
+@transaction.atomic
+def cancel_upload(*, upload_id, user: User) -> None:
+    try:
+        upload = Upload.objects.select_for_update().filter(owner=user).get(pk=upload_id)
+    except Upload.DoesNotExist as error:
+        raise UploadRefused(_("No such upload."), status=404) from error
+    if upload.status == UploadStatus.RECEIVING:
+        sink_for(upload).discard()
+        upload.status = UploadStatus.CANCELLED
+        upload.save(update_fields=["status", "updated_at"])

@@ -108,3 +108,63 @@ class Upload(models.Model):
     @property
     def piece_prefix(self) -> str:
         return f"uploads/{self.pk}/"
+
+
+class ProcessingStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be processed")
+    PROCESSING = "processing", _("Processing")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class MediaAsset(models.Model):
+    """An original file and the state of its processing; derivatives hang off it.
+
+    Courses, the oral-history archive, the maker space and user works all point at assets, so a
+    video is probed, transcoded and delivered the same way wherever it is used.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    original = models.OneToOneField(StoredFile, on_delete=models.PROTECT, related_name="asset")
+    kind = models.CharField(_("kind"), max_length=10)
+    format = models.CharField(_("format"), max_length=10)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ProcessingStatus.choices,
+        default=ProcessingStatus.PENDING,
+    )
+    failure_reason = models.TextField(_("reason for failure"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    processing_started_at = models.DateTimeField(_("processing started"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    probe = models.JSONField(_("technical details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("media asset")
+        verbose_name_plural = _("media assets")
+        indexes = [models.Index(fields=["status", "processing_started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.original} [{self.status}]"
+
+
+class Derivative(models.Model):
+    """A file made from an asset's original: an access copy, a poster, renditions, peaks."""
+
+    asset = models.ForeignKey(MediaAsset, on_delete=models.CASCADE, related_name="derivatives")
+    role = models.CharField(_("role"), max_length=20)
+    file = models.OneToOneField(StoredFile, on_delete=models.CASCADE, related_name="derivative")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("derivative")
+        verbose_name_plural = _("derivatives")
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "role"], name="media_derivative_unique_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} of {self.asset_id}"

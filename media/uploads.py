@@ -31,7 +31,7 @@ from minio.commonconfig import ComposeSource
 
 from accounts.models import User
 
-from . import sniff
+from . import pipeline, sniff
 from .models import StoredFile, Upload, UploadStatus, Visibility
 from .services import new_key
 from .storage import STREAM_CHUNK, LocalFileStorage, MinioStorage
@@ -333,6 +333,7 @@ def _complete(upload: Upload, sink: DiskSink | S3Sink) -> None:
     )
     upload.status = UploadStatus.COMPLETE
     upload.save(update_fields=["stored_file", "status", "updated_at"])
+    pipeline.create_asset(original=upload.stored_file, kind=fmt.kind, fmt=fmt.name)
 
 
 @transaction.atomic

@@ -271,6 +271,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
+    "media-requeue-stalled": {"task": "media.tasks.requeue_stalled", "schedule": 300.0},
 }
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -337,3 +338,9 @@ MEDIA_QUOTA_TOTAL_BYTES = env.int("MEDIA_QUOTA_TOTAL_MB", default=10240) * MiB
 # The browser sends uploads in chunks of this size; on S3 every chunk but the last must be at
 # least 5 MiB, because the chunks are joined with a server-side multipart copy.
 MEDIA_UPLOAD_CHUNK_BYTES = env.int("MEDIA_UPLOAD_CHUNK_MB", default=8) * MiB
+# A processing job that has not finished after this long is taken to have died with its worker
+# and is started again by the reconciliation task (longer than any job runs).
+MEDIA_PROCESSING_LEASE_SECONDS = env.int("MEDIA_PROCESSING_LEASE_SECONDS", default=2 * 3600)
+MEDIA_PROCESSING_MAX_ATTEMPTS = env.int("MEDIA_PROCESSING_MAX_ATTEMPTS", default=3)
+# Images larger than this many pixels are refused as possible decompression bombs.
+MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", default=80_000_000)

@@ -17,7 +17,7 @@ import mimetypes
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from tempfile import SpooledTemporaryFile
@@ -200,8 +200,12 @@ class MinioStorage(Storage):
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         """Every object key under ``prefix`` (for clean-up jobs and tests)."""
+        for key, _modified in self.iter_objects(prefix):
+            yield key
+
+    def iter_objects(self, prefix: str = "") -> Iterator[tuple[str, datetime | None]]:
         for obj in self.client.list_objects(bucket_name=self.bucket, prefix=prefix, recursive=True):
-            yield obj.object_name
+            yield obj.object_name, obj.last_modified
 
     def url(self, name: str) -> str:
         if self.visibility != PUBLIC:
@@ -283,13 +287,17 @@ class LocalFileStorage(FileSystemStorage):
                 yield chunk
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        for key, _modified in self.iter_objects(prefix):
+            yield key
+
+    def iter_objects(self, prefix: str = "") -> Iterator[tuple[str, datetime | None]]:
         root = Path(self.location)
         if not root.is_dir():
             return
         for path in sorted(root.rglob("*")):
             key = path.relative_to(root).as_posix()
             if path.is_file() and key.startswith(prefix):
-                yield key
+                yield key, datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
 @deconstructible

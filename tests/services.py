@@ -100,14 +100,14 @@ def _database_url() -> str:
     return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(tmp_dir: Path, *, concurrency: int = 2) -> WorkerProcess:
-    """Start a worker process on this run's queue and wait until it answers a ping."""
+def start_worker(tmp_dir: Path, *, concurrency: int = 2, queue: str = "") -> WorkerProcess:
+    """Start a worker process (on this run's queue by default); return once it answers a ping."""
     from django.conf import settings
 
     from config.celery import app
 
     name = f"test-{RUN_ID}-{uuid.uuid4().hex[:4]}@localhost"
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    queue = queue or settings.CELERY_TASK_DEFAULT_QUEUE
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",

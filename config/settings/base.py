@@ -272,6 +272,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
     "media-requeue-stalled": {"task": "media.tasks.requeue_stalled", "schedule": 300.0},
+    "media-clean-up-storage": {"task": "media.tasks.clean_up_storage", "schedule": 3600.0},
 }
 
 # --- E-mail ---------------------------------------------------------------------------------

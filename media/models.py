@@ -82,6 +82,11 @@ class Upload(models.Model):
     kind = models.CharField(_("kind"), max_length=10, blank=True)
     failure_reason = models.TextField(_("reason for failure"), blank=True)
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    # Where the finished file will live, fixed at creation: on S3 the multipart upload writes
+    # straight to this key, so finishing needs no copy.
+    storage_key = models.CharField(_("storage key"), max_length=500, blank=True)
+    multipart_id = models.CharField(max_length=200, blank=True)
+    parts = models.JSONField(default=list, blank=True)
     stored_file = models.OneToOneField(
         StoredFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="upload"
     )
@@ -104,10 +109,6 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.offset}/{self.length})"
-
-    @property
-    def piece_prefix(self) -> str:
-        return f"uploads/{self.pk}/"
 
 
 class ProcessingStatus(models.TextChoices):

@@ -29,6 +29,7 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils.deconstruct import deconstructible
 from minio import Minio
+from minio.datatypes import Part
 from minio.error import S3Error
 
 PUBLIC = "public"
@@ -206,6 +207,51 @@ class MinioStorage(Storage):
     def iter_objects(self, prefix: str = "") -> Iterator[tuple[str, datetime | None]]:
         for obj in self.client.list_objects(bucket_name=self.bucket, prefix=prefix, recursive=True):
             yield obj.object_name, obj.last_modified
+
+    # -- multipart uploads across requests ---------------------------------------------------
+    # The SDK has no public API for a multipart upload whose parts arrive in separate HTTP
+    # requests, so these four wrap its internal calls in one place (minio is pinned to 7.2.x).
+    def start_multipart(self, name: str, *, content_type: str) -> str:
+        return self.client._create_multipart_upload(
+            bucket_name=self.bucket, object_name=name, headers={"Content-Type": content_type}
+        )
+
+    def upload_part(self, name: str, *, upload_id: str, part_number: int, data: bytes) -> str:
+        return self.client._upload_part(
+            bucket_name=self.bucket,
+            object_name=name,
+            data=data,
+            headers=None,
+            upload_id=upload_id,
+            part_number=part_number,
+        )
+
+    def complete_multipart(
+        self, name: str, *, upload_id: str, parts: list[tuple[int, str]]
+    ) -> None:
+        self.client._complete_multipart_upload(
+            bucket_name=self.bucket,
+            object_name=name,
+            upload_id=upload_id,
+            parts=[Part(part_number=number, etag=etag) for number, etag in parts],
+        )
+
+    def iter_multipart_uploads(
+        self, prefix: str = ""
+    ) -> Iterator[tuple[str, str, datetime | None]]:
+        """Unfinished multipart uploads: (key, upload id, when started)."""
+        result = self.client._list_multipart_uploads(bucket_name=self.bucket, prefix=prefix)
+        for item in result.uploads:
+            yield item.object_name, item.upload_id, item.initiated_time
+
+    def abort_multipart(self, name: str, *, upload_id: str) -> None:
+        try:
+            self.client._abort_multipart_upload(
+                bucket_name=self.bucket, object_name=name, upload_id=upload_id
+            )
+        except S3Error as error:
+            if error.code != "NoSuchUpload":
+                raise
 
     def url(self, name: str) -> str:
         if self.visibility != PUBLIC:

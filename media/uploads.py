@@ -5,8 +5,8 @@ memory stays flat whatever the file size:
 
 * on local disk they are appended to ``uploads/<id>.part`` in the private storage, and any
   bytes that arrived before a dropped connection count;
-* on MinIO each chunk becomes an object ``uploads/<id>/<offset>``, and the finished upload is
-  joined on the server with a multipart copy (``compose_object``), never passing through us.
+* on MinIO the request bodies become the parts of one S3 multipart upload, written straight to
+  the file's final key; completing it makes the object appear without any copy.
 
 The first bytes are identified by content before anything else is kept (``media.sniff``): an
 executable renamed ``.mp4`` is refused on its first chunk, and nothing of it remains.
@@ -27,7 +27,6 @@ from django.db import OperationalError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from minio.commonconfig import ComposeSource
 
 from accounts.models import User
 
@@ -96,6 +95,9 @@ class DiskSink:
                 os.fsync(handle.fileno())
         return written
 
+    def assemble(self) -> None:
+        """The bytes are already in one file."""
+
     def open_assembled(self) -> BinaryIO:
         return open(self.path, "rb")
 
@@ -108,50 +110,85 @@ class DiskSink:
         self.path.unlink(missing_ok=True)
 
 
+def plan_parts(length: int) -> list[int]:
+    """Split one request's bytes into S3 parts of 16 MiB; a remainder under 5 MiB joins the
+    part before it, so only a request's (and so the upload's) single part may be small."""
+    sizes = [S3_PUT_PART] * (length // S3_PUT_PART)
+    rest = length % S3_PUT_PART
+    if rest and rest < S3_MIN_PART and sizes:
+        sizes[-1] += rest
+    elif rest:
+        sizes.append(rest)
+    return sizes
+
+
+def _read_exactly(stream: ReadableStream, size: int) -> bytes:
+    buffer = bytearray()
+    while len(buffer) < size:
+        chunk = stream.read(min(STREAM_CHUNK, size - len(buffer)))
+        if not chunk:
+            break
+        buffer += chunk
+    return bytes(buffer)
+
+
 class S3Sink:
+    """Each request's bytes become parts of one S3 multipart upload, written straight to the
+    final key; completing the upload makes the object appear, with no copy."""
+
     def __init__(self, storage: MinioStorage, upload: Upload) -> None:
         self.storage = storage
-        self.prefix = upload.piece_prefix
+        self.upload = upload
 
     def write(self, *, offset: int, stream: ReadableStream, length: int) -> int:
-        # A chunk is stored whole or not at all; the client re-sends an interrupted chunk.
-        try:
-            self.storage.client.put_object(
-                bucket_name=self.storage.bucket,
-                object_name=f"{self.prefix}{offset:015d}",
-                data=stream,
-                length=length,
-                part_size=S3_PUT_PART if length > S3_PUT_PART else 0,
+        upload = self.upload
+        if not upload.multipart_id:
+            upload.multipart_id = self.storage.start_multipart(
+                upload.storage_key, content_type=sniff.FORMATS[upload.format].mime
             )
-        except (OSError, ValueError) as error:
-            raise UploadRefused(
-                _("The chunk arrived incomplete; please resume the upload."), status=400
-            ) from error
-        return length
-
-    def _pieces(self) -> list[str]:
-        return sorted(self.storage.iter_keys(self.prefix))
+            upload.save(update_fields=["multipart_id"])
+        written = 0
+        for size in plan_parts(length):
+            data = _read_exactly(stream, size)
+            if len(data) < size:
+                # The connection dropped inside this part: keep the parts before it only.
+                break
+            etag = self.storage.upload_part(
+                upload.storage_key,
+                upload_id=upload.multipart_id,
+                part_number=len(upload.parts) + 1,
+                data=data,
+            )
+            upload.parts.append([len(upload.parts) + 1, etag])
+            upload.offset = offset + written + size
+            upload.save(update_fields=["parts", "offset"])
+            written += size
+        return written
 
     def open_assembled(self) -> BinaryIO:
         spool = SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - caller closes
-        for key in self._pieces():
-            for chunk in self.storage.stream(key):
-                spool.write(chunk)
+        for chunk in self.storage.stream(self.upload.storage_key):
+            spool.write(chunk)
         spool.seek(0)
         return spool
 
-    def finish(self, dest_key: str) -> None:
-        sources = [
-            ComposeSource(bucket_name=self.storage.bucket, object_name=k) for k in self._pieces()
-        ]
-        self.storage.client.compose_object(
-            bucket_name=self.storage.bucket, object_name=dest_key, sources=sources
+    def assemble(self) -> None:
+        self.storage.complete_multipart(
+            self.upload.storage_key,
+            upload_id=self.upload.multipart_id,
+            parts=[(number, etag) for number, etag in self.upload.parts],
         )
-        self.discard()
+
+    def finish(self, dest_key: str) -> None:
+        """The object is already at its key (``assemble``)."""
 
     def discard(self) -> None:
-        for key in self._pieces():
-            self.storage.delete(key)
+        if self.upload.multipart_id:
+            self.storage.abort_multipart(
+                self.upload.storage_key, upload_id=self.upload.multipart_id
+            )
+        if self.upload.storage_key and self.upload.status != UploadStatus.COMPLETE:
+            self.storage.delete(self.upload.storage_key)
 
 
 def sink_for(upload: Upload) -> DiskSink | S3Sink:
@@ -231,7 +268,11 @@ def create_upload(
             status=413,
         )
     return Upload.objects.create(
-        owner=user, filename=filename, length=length, metadata=metadata or {}
+        owner=user,
+        filename=filename,
+        length=length,
+        metadata=metadata or {},
+        storage_key=new_key(prefix="originals", original_name=filename),
     )
 
 
@@ -312,13 +353,14 @@ def receive_chunk(
 
 def _complete(upload: Upload, sink: DiskSink | S3Sink) -> None:
     fmt = sniff.FORMATS[upload.format]
+    sink.assemble()
     if fmt.name in sniff.NEEDS_FULL_CHECK:
         with sink.open_assembled() as handle:
             try:
                 sniff.verify_complete(fmt, handle, size=upload.length)
             except sniff.UnsupportedFile as refusal:
                 raise UploadRefused(str(refusal), status=415) from refusal
-    key = new_key(prefix="originals", original_name=upload.filename)
+    key = upload.storage_key
     sink.finish(key)
     # The digest is filled in by the processing task, which reads the whole file anyway; the
     # request that carried the last chunk should not read a gigabyte back.

@@ -21,7 +21,8 @@ import psutil
 from _setup import BASE_DIR, setup_django
 
 SIZE = int(os.environ.get("SIZE_MB", "1024")) * 1024 * 1024
-CHUNK = 8 * 1024 * 1024
+# The chunk size the site's upload page uses (MEDIA_UPLOAD_CHUNK_MB).
+CHUNK = 32 * 1024 * 1024
 
 
 def free_port() -> int:

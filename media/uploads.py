@@ -15,6 +15,7 @@ executable renamed ``.mp4`` is refused on its first chunk, and nothing of it rem
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -36,7 +37,8 @@ from .services import new_key
 from .storage import STREAM_CHUNK, LocalFileStorage, MinioStorage
 
 S3_MIN_PART = 5 * 1024 * 1024
-S3_PUT_PART = 16 * 1024 * 1024
+S3_PUT_PART = 8 * 1024 * 1024
+S3_PARALLEL_PARTS = 2
 
 
 class UploadRefused(ValueError):
@@ -111,7 +113,7 @@ class DiskSink:
 
 
 def plan_parts(length: int) -> list[int]:
-    """Split one request's bytes into S3 parts of 16 MiB; a remainder under 5 MiB joins the
+    """Split one request's bytes into S3 parts of 8 MiB; a remainder under 5 MiB joins the
     part before it, so only a request's (and so the upload's) single part may be small."""
     sizes = [S3_PUT_PART] * (length // S3_PUT_PART)
     rest = length % S3_PUT_PART
@@ -147,22 +149,36 @@ class S3Sink:
                 upload.storage_key, content_type=sniff.FORMATS[upload.format].mime
             )
             upload.save(update_fields=["multipart_id"])
+        # Parts are sent to S3 while the next one is read from the reader's connection; at most
+        # S3_PARALLEL_PARTS are held in memory at once.
+        first_number = len(upload.parts) + 1
+        pending: list[tuple[int, int, Future]] = []
+        completed: list[tuple[int, int, str]] = []
+        with ThreadPoolExecutor(max_workers=S3_PARALLEL_PARTS) as pool:
+            for index, size in enumerate(plan_parts(length)):
+                if len(pending) >= S3_PARALLEL_PARTS:
+                    number, part_size, future = pending.pop(0)
+                    completed.append((number, part_size, future.result()))
+                data = _read_exactly(stream, size)
+                if len(data) < size:
+                    break  # the connection dropped inside this part: it is not kept
+                future = pool.submit(
+                    self.storage.upload_part,
+                    upload.storage_key,
+                    upload_id=upload.multipart_id,
+                    part_number=first_number + index,
+                    data=data,
+                )
+                del data
+                pending.append((first_number + index, size, future))
+            for number, part_size, future in pending:
+                completed.append((number, part_size, future.result()))
         written = 0
-        for size in plan_parts(length):
-            data = _read_exactly(stream, size)
-            if len(data) < size:
-                # The connection dropped inside this part: keep the parts before it only.
-                break
-            etag = self.storage.upload_part(
-                upload.storage_key,
-                upload_id=upload.multipart_id,
-                part_number=len(upload.parts) + 1,
-                data=data,
-            )
-            upload.parts.append([len(upload.parts) + 1, etag])
-            upload.offset = offset + written + size
-            upload.save(update_fields=["parts", "offset"])
-            written += size
+        for number, part_size, etag in completed:
+            upload.parts.append([number, etag])
+            written += part_size
+        upload.offset = offset + written
+        upload.save(update_fields=["parts", "offset"])
         return written
 
     def open_assembled(self) -> BinaryIO:

@@ -338,7 +338,7 @@ MEDIA_QUOTA_UPLOADS_PER_DAY = env.int("MEDIA_QUOTA_UPLOADS_PER_DAY", default=20)
 MEDIA_QUOTA_TOTAL_BYTES = env.int("MEDIA_QUOTA_TOTAL_MB", default=10240) * MiB
 # The browser sends uploads in chunks of this size; on S3 every chunk but the last must be at
 # least 5 MiB, because the chunks are joined with a server-side multipart copy.
-MEDIA_UPLOAD_CHUNK_BYTES = env.int("MEDIA_UPLOAD_CHUNK_MB", default=8) * MiB
+MEDIA_UPLOAD_CHUNK_BYTES = env.int("MEDIA_UPLOAD_CHUNK_MB", default=32) * MiB
 # A processing job that has not finished after this long is taken to have died with its worker
 # and is started again by the reconciliation task (longer than any job runs).
 MEDIA_PROCESSING_LEASE_SECONDS = env.int("MEDIA_PROCESSING_LEASE_SECONDS", default=2 * 3600)

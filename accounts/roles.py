@@ -35,7 +35,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     READER: [],
     MAKER: [],
     TECHNICIAN: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY],
-    MODERATOR: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY],
+    MODERATOR: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY, "ugc.moderate_work", "ugc.view_work"],
     ARCHIVIST: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY],
     LIBRARIAN_ADMIN: [
         *_ADMIN_ACCESS,
@@ -51,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cms.change_footersettings",
         "accounts.view_user",
         "accounts.change_user",
+        "ugc.moderate_work",
+        "ugc.view_work",
     ],
 }
 

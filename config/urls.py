@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("files/", include("media.urls")),
+    path("works/", include("ugc.urls")),
     path("search/", cms_views.search, name="search"),
     path("", include("core.urls")),
 ]

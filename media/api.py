@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import uploads
@@ -67,9 +66,7 @@ def _check_version(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-# tus clients send no CSRF token; uploads are bound to the signed-in reader's own session and
-# the endpoint accepts only the tus content type, which a cross-site form cannot send.
-@csrf_exempt
+# The upload page sends Django's CSRF token in X-CSRFToken with every tus request.
 @login_required
 @require_http_methods(["OPTIONS", "POST"])
 def upload_collection(request: HttpRequest) -> HttpResponse:
@@ -95,7 +92,6 @@ def upload_collection(request: HttpRequest) -> HttpResponse:
     return _tus_response(201, Location=reverse("media:upload", args=[upload.pk]), Upload_Offset="0")
 
 
-@csrf_exempt
 @login_required
 @require_http_methods(["HEAD", "PATCH", "DELETE", "OPTIONS"])
 def upload_resource(request: HttpRequest, upload_id) -> HttpResponse:

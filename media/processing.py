@@ -155,8 +155,9 @@ def process_audio(source: Path, workdir: Path) -> Result:
     peaks_path = workdir / "peaks.json"
     peaks = waveform_peaks(source, duration=info.get("duration"))
     peaks_path.write_text(json.dumps({"version": 1, "rate": WAVEFORM_RATE, "peaks": peaks}))
+    # Pages draw the waveform from the probe, without fetching the JSON from storage.
     return Result(
-        probe=info,
+        probe={**info, "peaks": peaks},
         outputs=[
             Output("audio", access, "audio/mp4"),
             Output("waveform", peaks_path, "application/json"),

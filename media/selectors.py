@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 
+from . import access
 from .models import StoredFile, Visibility
 
 
@@ -15,7 +16,9 @@ def can_read(*, user: User | AnonymousUser, stored_file: StoredFile) -> bool:
         return False
     if stored_file.owner_id is not None and stored_file.owner_id == user.pk:
         return True
-    return user.has_perm("media.read_private_storedfile")
+    return user.has_perm("media.read_private_storedfile") or access.granted_by_policy(
+        user, stored_file
+    )
 
 
 def files_of(*, owner: User) -> QuerySet[StoredFile]:

@@ -9,10 +9,12 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
+from minio.commonconfig import CopySource
 
 from accounts.models import User
 
 from .models import StoredFile, Visibility
+from .storage import MinioStorage
 
 HASH_CHUNK = 1024 * 1024
 
@@ -69,3 +71,31 @@ def delete_stored_file(*, stored_file: StoredFile) -> None:
     stored_file.delete()
     # Only once the row is really gone: a rolled-back delete must keep its object.
     transaction.on_commit(lambda: storage.delete(key))
+
+
+def move_file(*, stored_file: StoredFile, visibility: str) -> StoredFile:
+    """Move an object between the private and the public bucket, keeping its key.
+
+    On MinIO this is a server-side copy; elsewhere the bytes are streamed across. The row is
+    updated first under a lock, so a reader never gets a URL to a file that is not there yet.
+    """
+    if stored_file.visibility == visibility:
+        return stored_file
+    source, target = storage_for(stored_file.visibility), storage_for(visibility)
+    if isinstance(source, MinioStorage) and isinstance(target, MinioStorage):
+        target.client.copy_object(
+            bucket_name=target.bucket,
+            object_name=stored_file.key,
+            source=CopySource(bucket_name=source.bucket, object_name=stored_file.key),
+        )
+    else:
+        with source.open(stored_file.key) as handle:
+            saved = target.save(stored_file.key, handle)
+        if saved != stored_file.key:
+            target.delete(saved)
+            raise RuntimeError(f"{stored_file.key} already exists in {visibility} storage")
+    StoredFile.objects.filter(pk=stored_file.pk).update(visibility=visibility)
+    stored_file.visibility = visibility
+    key = stored_file.key
+    transaction.on_commit(lambda: source.delete(key))
+    return stored_file

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accounts",
     "cms",
     "media",
+    "ugc",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -1,0 +1,77 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from media.sniff import MediaKind
+
+from .models import Collection, Licence, Work
+
+
+class TagField(forms.CharField):
+    """Tags typed as one line, separated by commas (Chinese or Latin) or spaces."""
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value) or ""
+        for separator in ("，", "、", ";", "；", " "):
+            text = text.replace(separator, ",")
+        return [tag.strip() for tag in text.split(",") if tag.strip()][:10]
+
+
+class WorkForm(forms.ModelForm):
+    tags = TagField(
+        label=_("Tags"),
+        required=False,
+        help_text=_("Up to 10, separated by commas, for example: 沈阳, 老照片"),
+    )
+
+    class Meta:
+        model = Work
+        fields = ["title", "description", "licence", "language", "collection"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "description": _("Plain text; simple formatting such as bold and links is kept."),
+            "licence": _("How others may use your work. Creative Commons licences allow sharing."),
+        }
+
+    def __init__(self, *args, owner, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["collection"].queryset = Collection.objects.filter(owner=owner)
+        if self.instance.pk:
+            self.initial["tags"] = ", ".join(self.instance.tags.names())
+
+
+class NewWorkForm(WorkForm):
+    upload = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ModerationForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Reject")), ("take_down", _("Take down"))]
+    )
+    reason = forms.CharField(
+        label=_("Reason (sent to the reader)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class GalleryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("All types")), *MediaKind.choices]
+    )
+    licence = forms.ChoiceField(
+        label=_("Licence"), required=False, choices=[("", _("All licences")), *Licence.choices]
+    )
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
+
+
+def upload_settings() -> dict:
+    return {
+        "chunkSize": settings.MEDIA_UPLOAD_CHUNK_BYTES,
+        "endpoint": "/files/uploads/",
+    }

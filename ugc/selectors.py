@@ -1,0 +1,70 @@
+"""Reads for readers' works."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from media.models import StoredFile
+
+from .models import Work, WorkState
+
+
+def _with_media(works: QuerySet[Work]) -> QuerySet[Work]:
+    return works.select_related("owner", "asset", "collection").prefetch_related(
+        "asset__derivatives__file", "tags"
+    )
+
+
+def gallery(*, kind: str = "", tag: str = "", licence: str = "", query: str = "") -> QuerySet[Work]:
+    works = Work.objects.filter(state=WorkState.PUBLISHED)
+    if kind:
+        works = works.filter(kind=kind)
+    if tag:
+        works = works.filter(tags__name=tag)
+    if licence:
+        works = works.filter(licence=licence)
+    if query:
+        works = works.filter(
+            Q(title__icontains=query) | Q(description__icontains=query) | Q(tags__name=query)
+        ).distinct()
+    return _with_media(works).order_by("-published_at")
+
+
+def works_of(*, owner: User) -> QuerySet[Work]:
+    return _with_media(Work.objects.filter(owner=owner)).order_by("-created_at")
+
+
+def published_works_of(*, owner: User) -> QuerySet[Work]:
+    return gallery().filter(owner=owner)
+
+
+def moderation_queue() -> QuerySet[Work]:
+    return _with_media(Work.objects.filter(state=WorkState.PENDING_REVIEW)).order_by("updated_at")
+
+
+def visible_work(*, user: User | AnonymousUser, pk) -> Work | None:
+    """The work if this user may see it: published, their own, or any for moderators."""
+    work = _with_media(Work.objects.filter(pk=pk)).first()
+    if work is None:
+        return None
+    if work.state == WorkState.PUBLISHED:
+        return work
+    if user.is_authenticated and (work.owner_id == user.pk or user.has_perm("ugc.moderate_work")):
+        return work
+    return None
+
+
+def derivative(work: Work, role: str) -> StoredFile | None:
+    for item in work.asset.derivatives.all():
+        if item.role == role:
+            return item.file
+    return None
+
+
+def moderator_may_read(user: User | AnonymousUser, stored_file: StoredFile) -> bool:
+    """Moderators preview the files of works awaiting review (or already reviewed)."""
+    if not user.is_authenticated or not user.has_perm("ugc.moderate_work"):
+        return False
+    return Work.objects.filter(
+        Q(asset__original=stored_file) | Q(asset__derivatives__file=stored_file)
+    ).exists()

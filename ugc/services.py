@@ -1,0 +1,245 @@
+"""Writes for readers' works: creating them from uploads, editing, moderation, deletion.
+
+Every state change locks the work's row and checks the state it starts from, so two moderators
+clicking at once, or a moderator and the owner, cannot both act on the same work.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.sanitize import clean_html, plain_text
+from media.models import MediaAsset, ProcessingStatus, StoredFile, Upload, UploadStatus, Visibility
+from media.services import delete_stored_file, move_file
+
+from .models import Collection, ModerationAction, Report, Work, WorkState
+
+Action = ModerationAction.Action
+# Kinds whose original file is itself what readers get once the work is published.
+PUBLISH_ORIGINAL = {"document", "model"}
+
+
+def _clean_fields(*, title: str, description: str) -> tuple[str, str]:
+    title = plain_text(title)[:120]
+    if not title:
+        raise ValidationError({"title": _("Please give your work a title.")})
+    return title, clean_html(description)[:5000]
+
+
+@transaction.atomic
+def create_work(
+    *,
+    user: User,
+    upload_id,
+    title: str,
+    description: str = "",
+    licence: str,
+    language: str = "zh-hans",
+    tags: list[str] | None = None,
+    collection: Collection | None = None,
+) -> Work:
+    try:
+        upload = Upload.objects.select_for_update().get(
+            pk=upload_id, owner=user, status=UploadStatus.COMPLETE
+        )
+    except Upload.DoesNotExist as error:
+        raise ValidationError(_("The upload was not found or is not finished.")) from error
+    asset = MediaAsset.objects.filter(original=upload.stored_file).first()
+    if asset is None or Work.objects.filter(asset=asset).exists():
+        raise ValidationError(_("This upload already belongs to a work."))
+    if collection is not None and collection.owner_id != user.pk:
+        raise PermissionDenied
+    title, description = _clean_fields(title=title, description=description)
+    work = Work.objects.create(
+        owner=user,
+        asset=asset,
+        title=title,
+        description=description,
+        kind=asset.kind,
+        licence=licence,
+        language=language,
+        collection=collection,
+    )
+    if tags:
+        work.tags.set([plain_text(tag)[:50] for tag in tags if plain_text(tag)][:10])
+    return work
+
+
+def update_work(*, work: Work, user: User, **changes) -> Work:
+    if work.owner_id != user.pk:
+        raise PermissionDenied
+    tags = changes.pop("tags", None)
+    if "title" in changes or "description" in changes:
+        changes["title"], changes["description"] = _clean_fields(
+            title=changes.get("title", work.title),
+            description=changes.get("description", work.description),
+        )
+    for field, value in changes.items():
+        setattr(work, field, value)
+    work.full_clean(exclude=["asset", "owner"])
+    work.save()
+    if tags is not None:
+        work.tags.set([plain_text(tag)[:50] for tag in tags if plain_text(tag)][:10])
+    return work
+
+
+def _transition(
+    work_id, *, expected: set[str], to: str, actor: User, action: str, reason: str = ""
+) -> Work:
+    work = Work.objects.select_for_update().select_related("asset", "owner").get(pk=work_id)
+    if work.state not in expected:
+        raise ValidationError(
+            _("This work is now “%(state)s”; the action no longer applies.")
+            % {"state": work.get_state_display()}
+        )
+    work.state = to
+    work.moderation_note = reason if action in (Action.REJECT, Action.TAKE_DOWN) else ""
+    if to == WorkState.PUBLISHED:
+        work.published_at = timezone.now()
+    work.save()
+    ModerationAction.objects.create(work=work, actor=actor, action=action, reason=reason)
+    return work
+
+
+def _published_files(work: Work) -> list[StoredFile]:
+    files = [d.file for d in work.asset.derivatives.select_related("file")]
+    if work.kind in PUBLISH_ORIGINAL:
+        files.append(work.asset.original)
+    return files
+
+
+def _notify_owner(work: Work, template: str) -> None:
+    owner = work.owner
+    if not owner.is_active:
+        return
+    with translation.override(owner.language):
+        context = {"work": work, "url": settings.SITE_URL + reverse("ugc:work", args=[work.pk])}
+        subject = render_to_string(f"ugc/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"ugc/email/{template}.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [owner.email]))
+
+
+@transaction.atomic
+def submit_for_review(*, work: Work, user: User) -> Work:
+    if work.owner_id != user.pk:
+        raise PermissionDenied
+    if work.asset.status != ProcessingStatus.READY:
+        raise ValidationError(_("The work can be submitted once its processing has finished."))
+    return _transition(
+        work.pk,
+        expected={WorkState.PRIVATE, WorkState.REJECTED},
+        to=WorkState.PENDING_REVIEW,
+        actor=user,
+        action=Action.SUBMIT,
+    )
+
+
+@transaction.atomic
+def withdraw(*, work: Work, user: User) -> Work:
+    if work.owner_id != user.pk:
+        raise PermissionDenied
+    work = _transition(
+        work.pk,
+        expected={WorkState.PENDING_REVIEW, WorkState.PUBLISHED},
+        to=WorkState.PRIVATE,
+        actor=user,
+        action=Action.WITHDRAW,
+    )
+    for stored in _published_files(work):
+        move_file(stored_file=stored, visibility=Visibility.PRIVATE)
+    return work
+
+
+def _require_moderator(user: User) -> None:
+    if not user.has_perm("ugc.moderate_work"):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def approve(*, work: Work, moderator: User) -> Work:
+    _require_moderator(moderator)
+    work = _transition(
+        work.pk,
+        expected={WorkState.PENDING_REVIEW},
+        to=WorkState.PUBLISHED,
+        actor=moderator,
+        action=Action.APPROVE,
+    )
+    for stored in _published_files(work):
+        move_file(stored_file=stored, visibility=Visibility.PUBLIC)
+    _notify_owner(work, "approved")
+    return work
+
+
+@transaction.atomic
+def reject(*, work: Work, moderator: User, reason: str) -> Work:
+    _require_moderator(moderator)
+    if not plain_text(reason):
+        raise ValidationError(_("Please tell the reader why the work was not accepted."))
+    work = _transition(
+        work.pk,
+        expected={WorkState.PENDING_REVIEW},
+        to=WorkState.REJECTED,
+        actor=moderator,
+        action=Action.REJECT,
+        reason=plain_text(reason),
+    )
+    _notify_owner(work, "rejected")
+    return work
+
+
+@transaction.atomic
+def take_down(*, work: Work, moderator: User, reason: str) -> Work:
+    _require_moderator(moderator)
+    if not plain_text(reason):
+        raise ValidationError(_("Please give the reason for taking the work down."))
+    work = _transition(
+        work.pk,
+        expected={WorkState.PUBLISHED},
+        to=WorkState.TAKEN_DOWN,
+        actor=moderator,
+        action=Action.TAKE_DOWN,
+        reason=plain_text(reason),
+    )
+    for stored in _published_files(work):
+        move_file(stored_file=stored, visibility=Visibility.PRIVATE)
+    Report.objects.filter(work=work, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    _notify_owner(work, "taken_down")
+    return work
+
+
+@transaction.atomic
+def report(*, work: Work, reporter: User, reason: str) -> Report:
+    if work.state != WorkState.PUBLISHED:
+        raise ValidationError(_("Only published works can be reported."))
+    reason = plain_text(reason)[:1000]
+    if not reason:
+        raise ValidationError(_("Please say what is wrong with this work."))
+    existing = Report.objects.filter(work=work, reporter=reporter, resolved_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    return Report.objects.create(work=work, reporter=reporter, reason=reason)
+
+
+@transaction.atomic
+def delete_work(*, work: Work, user: User) -> None:
+    """Remove the work and every file made for it, from both buckets, once this commits."""
+    if work.owner_id != user.pk and not user.has_perm("ugc.moderate_work"):
+        raise PermissionDenied
+    work = Work.objects.select_for_update().select_related("asset__original").get(pk=work.pk)
+    asset = work.asset
+    files = [d.file for d in asset.derivatives.select_related("file")] + [asset.original]
+    work.delete()
+    Upload.objects.filter(stored_file=asset.original).update(stored_file=None)
+    asset.derivatives.all().delete()
+    asset.delete()
+    for stored in files:
+        delete_stored_file(stored_file=stored)

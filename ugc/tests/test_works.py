@@ -1,0 +1,206 @@
+import pyotp
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import storages
+
+from accounts import roles
+from accounts import services as account_services
+from accounts.tests.factories import UserFactory
+from media.models import StoredFile, Visibility
+from media.tests import samples
+from ugc import services
+from ugc.models import ModerationAction, Work, WorkState
+from ugc.tests.factories import make_work
+
+
+@pytest.fixture
+def moderator(db):
+    """A moderator with TOTP set up (staff without it are sent to enrol first)."""
+    user = UserFactory()
+    account_services.assign_role(user=user, role=roles.MODERATOR)
+    TOTP.activate(user, pyotp.random_base32())
+    return user
+
+
+def keys_of(work: Work) -> list[tuple[str, str]]:
+    files = [d.file for d in work.asset.derivatives.all()] + [work.asset.original]
+    return [(f.visibility, f.key) for f in files]
+
+
+def existing(keys) -> list:
+    found = []
+    for _visibility, key in keys:
+        for alias in ("default", "private"):
+            if storages[alias].exists(key):
+                found.append((alias, key))
+    return found
+
+
+def file_urls(work: Work) -> list[str]:
+    return [f"/files/{d.file_id}/" for d in work.asset.derivatives.all()] + [
+        f"/files/{work.asset.original_id}/"
+    ]
+
+
+@pytest.mark.django_db
+def test_unpublished_works_and_their_files_are_unreachable_by_others(
+    client, user, other_user, moderator, s3_endpoint
+):
+    work = make_work(user)
+    urls = [f"/works/{work.pk}/", *file_urls(work)]
+    for viewer in (None, other_user):
+        client.logout()
+        if viewer:
+            client.force_login(viewer)
+        for url in urls:
+            assert client.get(url).status_code == 404, (viewer, url)
+        assert work.title not in client.get("/works/").content.decode()
+    client.force_login(user)
+    assert all(client.get(url).status_code == 200 for url in urls)
+    # Moderators may preview what they are asked to review.
+    client.force_login(moderator)
+    assert all(client.get(url).status_code == 200 for url in urls)
+
+
+@pytest.mark.django_db
+def test_moderation_flow_publishes_notifies_and_records(
+    client, user, other_user, moderator, s3_endpoint, django_capture_on_commit_callbacks
+):
+    work = make_work(user, title="我的播客")
+    with pytest.raises(PermissionDenied):
+        services.submit_for_review(work=work, user=other_user)
+    client.force_login(user)
+    assert client.post(f"/works/{work.pk}/submit/").status_code == 302
+    work.refresh_from_db()
+    assert work.state == WorkState.PENDING_REVIEW
+
+    # Readers cannot moderate, even by posting to the URL.
+    client.force_login(other_user)
+    assert client.post(f"/works/{work.pk}/moderate/", {"action": "approve"}).status_code == 403
+
+    client.force_login(moderator)
+    refused = client.post(f"/works/{work.pk}/moderate/", {"action": "reject", "reason": ""})
+    assert refused.status_code == 302
+    work.refresh_from_db()
+    assert work.state == WorkState.PENDING_REVIEW  # a rejection needs a reason
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/works/{work.pk}/moderate/", {"action": "approve"})
+    work.refresh_from_db()
+    assert work.state == WorkState.PUBLISHED and work.published_at
+    assert mail.outbox[-1].to == [user.email]
+    assert "我的播客" in mail.outbox[-1].subject
+    # Derivatives now live in the public bucket; an image's original stays private.
+    for derivative in work.asset.derivatives.all():
+        assert derivative.file.visibility == Visibility.PUBLIC
+        assert storages["default"].exists(derivative.file.key)
+        assert not storages["private"].exists(derivative.file.key)
+    assert work.asset.original.visibility == Visibility.PRIVATE
+    client.logout()
+    assert client.get(f"/works/{work.pk}/").status_code == 200
+    assert client.get(f"/files/{work.asset.original_id}/").status_code == 404
+    assert "我的播客" in client.get("/works/").content.decode()
+
+    client.force_login(moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/works/{work.pk}/moderate/", {"action": "take_down", "reason": "侵犯版权"})
+    work.refresh_from_db()
+    assert work.state == WorkState.TAKEN_DOWN
+    assert work.moderation_note == "侵犯版权"
+    assert "侵犯版权" in mail.outbox[-1].body
+    assert all(f.visibility == Visibility.PRIVATE for f in StoredFile.objects.filter(owner=user))
+    client.logout()
+    assert client.get(f"/works/{work.pk}/").status_code == 404
+    actions = list(work.moderation_actions.values_list("action", "actor", flat=False))
+    assert [a for a, _actor in actions] == ["take_down", "approve", "submit"]
+    assert actions[0][1] == moderator.pk
+
+
+@pytest.mark.django_db
+def test_a_decision_applies_only_to_the_state_it_was_made_for(user, moderator, s3_endpoint):
+    work = make_work(user)
+    services.submit_for_review(work=work, user=user)
+    services.approve(work=work, moderator=moderator)
+    with pytest.raises(ValidationError):
+        services.reject(work=work, moderator=moderator, reason="迟到的决定")
+    assert ModerationAction.objects.filter(work=work).count() == 2
+
+
+@pytest.mark.django_db
+def test_deleting_a_published_work_leaves_nothing_in_either_bucket(
+    client, user, moderator, s3_endpoint, django_capture_on_commit_callbacks
+):
+    work = make_work(user)
+    services.submit_for_review(work=work, user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve(work=work, moderator=moderator)
+    keys = keys_of(Work.objects.get(pk=work.pk))
+    assert existing(keys)
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/works/{work.pk}/delete/")
+    assert response.status_code == 302
+    assert not Work.objects.filter(pk=work.pk).exists()
+    assert not StoredFile.objects.filter(owner=user).exists()
+    assert existing(keys) == []
+
+
+@pytest.mark.django_db
+def test_others_cannot_edit_delete_or_submit(client, user, other_user, s3_endpoint):
+    work = make_work(user)
+    client.force_login(other_user)
+    for path in ("edit", "delete"):
+        assert client.get(f"/works/{work.pk}/{path}/").status_code == 404
+    for path in ("delete", "submit", "withdraw"):
+        assert client.post(f"/works/{work.pk}/{path}/").status_code == 404
+    assert Work.objects.get(pk=work.pk).state == WorkState.PRIVATE
+
+
+@pytest.mark.django_db
+def test_titles_and_descriptions_are_sanitised(user, s3_endpoint):
+    work = make_work(user)
+    services.update_work(
+        work=work,
+        user=user,
+        title="<b>标题</b><script>x()</script>",
+        description=(
+            '<p onclick="x()">介绍<script>alert(1)</script><a href="javascript:x">链接</a></p>'
+        ),
+    )
+    work.refresh_from_db()
+    assert work.title == "标题x()"
+    assert "<script" not in work.description and "onclick" not in work.description
+    assert "javascript:" not in work.description
+
+
+@pytest.mark.django_db
+def test_gallery_filters_and_query_count(
+    client, user, moderator, s3_endpoint, django_assert_max_num_queries
+):
+    photos = [make_work(user, title=f"照片{i}", tags=["老照片"]) for i in range(3)]
+    model = make_work(user, title="齿轮模型", data=samples.stl_binary(), name="gear.stl",
+                      kind="model", fmt="stl", tags=["3D打印"])  # fmt: skip
+    for work in [*photos, model]:
+        services.submit_for_review(work=work, user=user)
+        services.approve(work=work, moderator=moderator)
+    assert "齿轮模型" in client.get("/works/", {"kind": "model"}).content.decode()
+    assert "照片0" not in client.get("/works/", {"kind": "model"}).content.decode()
+    assert "照片1" in client.get("/works/", {"tag": "老照片"}).content.decode()
+    assert "齿轮模型" in client.get("/works/", {"q": "齿轮"}).content.decode()
+    with django_assert_max_num_queries(12):
+        html = client.get("/works/").content.decode()
+    assert html.count('class="work-card"') == 4
+
+
+@pytest.mark.django_db
+def test_reports_are_recorded_once(client, user, other_user, moderator, s3_endpoint):
+    work = make_work(user)
+    services.submit_for_review(work=work, user=user)
+    services.approve(work=work, moderator=moderator)
+    client.force_login(other_user)
+    client.post(f"/works/{work.pk}/report/", {"reason": "含有他人隐私"})
+    client.post(f"/works/{work.pk}/report/", {"reason": "再次举报"})
+    assert work.reports.count() == 1
+    assert work.reports.get().reporter == other_user

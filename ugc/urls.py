@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ugc"
+
+urlpatterns = [
+    path("", views.gallery, name="gallery"),
+    path("new/", views.new_work, name="new"),
+    path("mine/", views.my_works, name="mine"),
+    path("moderation/", views.moderation_queue, name="moderation"),
+    path("people/<int:user_id>/", views.profile, name="profile"),
+    path("<uuid:pk>/", views.work_detail, name="work"),
+    path("<uuid:pk>/edit/", views.edit_work, name="edit"),
+    path("<uuid:pk>/delete/", views.delete_work, name="delete"),
+    path("<uuid:pk>/submit/", views.submit_work, name="submit"),
+    path("<uuid:pk>/withdraw/", views.withdraw_work, name="withdraw"),
+    path("<uuid:pk>/report/", views.report_work, name="report"),
+    path("<uuid:pk>/moderate/", views.moderate, name="moderate"),
+]

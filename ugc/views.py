@@ -1,0 +1,219 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
+from media.sniff import ALLOWED_EXTENSIONS
+
+from . import selectors, services
+from .forms import (
+    GalleryFilterForm,
+    ModerationForm,
+    NewWorkForm,
+    ReasonForm,
+    WorkForm,
+    upload_settings,
+)
+from .models import Work
+
+PAGE_SIZE = 24
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def gallery(request: HttpRequest) -> HttpResponse:
+    form = GalleryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    works = selectors.gallery(
+        kind=filters.get("kind", ""),
+        tag=filters.get("tag", ""),
+        licence=filters.get("licence", ""),
+        query=filters.get("q", ""),
+    )
+    page = Paginator(works, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "ugc/gallery_results.html" if request.htmx else "ugc/gallery.html"
+    return render(request, template, {"form": form, "page": page})
+
+
+def waveform_path(peaks: list[float]) -> dict | None:
+    """An SVG path of vertical bars, one per peak, mirrored around the middle line."""
+    if not peaks:
+        return None
+    bars = " ".join(
+        f"M{i} {50 - 50 * min(p, 1):.1f}V{50 + 50 * min(p, 1):.1f}" for i, p in enumerate(peaks)
+    )
+    return {"width": len(peaks), "path": bars}
+
+
+def work_detail(request: HttpRequest, pk) -> HttpResponse:
+    work = selectors.visible_work(user=request.user, pk=pk)
+    if work is None:
+        raise Http404
+    context = {
+        "work": work,
+        "is_owner": request.user.is_authenticated and work.owner_id == request.user.pk,
+        "can_moderate": request.user.has_perm("ugc.moderate_work"),
+        "files": {d.role: d.file for d in work.asset.derivatives.all()},
+        "original": work.asset.original,
+        "report_form": ReasonForm(),
+        "moderation_form": ModerationForm(),
+        "waveform": waveform_path(work.asset.probe.get("peaks") or []),
+    }
+    return render(request, "ugc/work_detail.html", context)
+
+
+def profile(request: HttpRequest, user_id: int) -> HttpResponse:
+    owner = get_object_or_404(User, pk=user_id, is_active=True)
+    works = selectors.published_works_of(owner=owner)
+    if not works.exists():
+        raise Http404
+    return render(request, "ugc/profile.html", {"owner": owner, "works": works})
+
+
+@login_required
+def my_works(request: HttpRequest) -> HttpResponse:
+    works = selectors.works_of(owner=request.user)
+    return render(request, "ugc/my_works.html", {"works": works})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_work(request: HttpRequest) -> HttpResponse:
+    form = NewWorkForm(request.POST or None, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            work = services.create_work(
+                user=request.user,
+                upload_id=data["upload"],
+                title=data["title"],
+                description=data["description"],
+                licence=data["licence"],
+                language=data["language"],
+                tags=data["tags"],
+                collection=data["collection"],
+            )
+        except ValidationError as error:
+            form.add_error(None, _errors(error))
+        else:
+            messages.success(request, _("Your work has been uploaded and is being processed."))
+            return redirect("ugc:work", pk=work.pk)
+    context = {
+        "form": form,
+        "upload_settings": upload_settings(),
+        "accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS),
+    }
+    return render(request, "ugc/new_work.html", context)
+
+
+def _own_work(request: HttpRequest, pk) -> Work:
+    work = get_object_or_404(Work.objects.select_related("asset"), pk=pk)
+    if work.owner_id != request.user.pk:
+        raise Http404
+    return work
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_work(request: HttpRequest, pk) -> HttpResponse:
+    work = _own_work(request, pk)
+    form = WorkForm(request.POST or None, instance=work, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.update_work(work=Work.objects.get(pk=work.pk), user=request.user, **data)
+        except ValidationError as error:
+            form.add_error(None, _errors(error))
+        else:
+            messages.success(request, _("Your changes have been saved."))
+            return redirect("ugc:work", pk=work.pk)
+    return render(request, "ugc/edit_work.html", {"form": form, "work": work})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_work(request: HttpRequest, pk) -> HttpResponse:
+    work = _own_work(request, pk)
+    if request.method == "POST":
+        services.delete_work(work=work, user=request.user)
+        messages.success(request, _("The work and all its files have been deleted."))
+        return redirect("ugc:mine")
+    return render(request, "ugc/delete_work.html", {"work": work})
+
+
+@login_required
+@require_POST
+def submit_work(request: HttpRequest, pk) -> HttpResponse:
+    work = _own_work(request, pk)
+    try:
+        services.submit_for_review(work=work, user=request.user)
+        messages.success(request, _("Submitted. A librarian will review your work soon."))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect("ugc:work", pk=work.pk)
+
+
+@login_required
+@require_POST
+def withdraw_work(request: HttpRequest, pk) -> HttpResponse:
+    work = _own_work(request, pk)
+    try:
+        services.withdraw(work=work, user=request.user)
+        messages.success(request, _("The work is private again."))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect("ugc:work", pk=work.pk)
+
+
+@login_required
+@require_POST
+def report_work(request: HttpRequest, pk) -> HttpResponse:
+    work = selectors.visible_work(user=request.user, pk=pk)
+    if work is None:
+        raise Http404
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Please say what is wrong with this work."))
+        services.report(work=work, reporter=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Thank you. A librarian will look at your report."))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect("ugc:work", pk=work.pk)
+
+
+@permission_required("ugc.moderate_work", raise_exception=True)
+def moderation_queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "ugc/moderation_queue.html", {"works": selectors.moderation_queue()})
+
+
+@permission_required("ugc.moderate_work", raise_exception=True)
+@require_POST
+def moderate(request: HttpRequest, pk) -> HttpResponse:
+    work = get_object_or_404(Work, pk=pk)
+    form = ModerationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an action."))
+        return redirect("ugc:work", pk=work.pk)
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    try:
+        if action == "approve":
+            services.approve(work=work, moderator=request.user)
+        elif action == "reject":
+            services.reject(work=work, moderator=request.user, reason=reason)
+        else:
+            services.take_down(work=work, moderator=request.user, reason=reason)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+        return redirect("ugc:work", pk=work.pk)
+    except PermissionDenied:
+        raise
+    messages.success(request, _("Done: the reader has been told."))
+    return redirect("ugc:moderation")

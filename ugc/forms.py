@@ -75,3 +75,9 @@ def upload_settings() -> dict:
         "chunkSize": settings.MEDIA_UPLOAD_CHUNK_BYTES,
         "endpoint": "/files/uploads/",
     }
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

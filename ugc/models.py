@@ -159,3 +159,47 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"report on {self.work_id}"
+
+
+class Favourite(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites"
+    )
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("favourite")
+        verbose_name_plural = _("favourites")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "work"], name="ugc_favourite_once_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.work_id}"
+
+
+class Comment(models.Model):
+    """A reader's comment on a published work: plain text, shown at once, hidden by moderators
+    when it breaks the rules (the text is kept for the record)."""
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    body = models.TextField(_("comment"), max_length=2000)
+    hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["author", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.body[:40]

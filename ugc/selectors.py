@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from media.models import StoredFile
 
-from .models import Work, WorkState
+from .models import Comment, Work, WorkState
 
 
 def _with_media(works: QuerySet[Work]) -> QuerySet[Work]:
@@ -68,3 +68,10 @@ def moderator_may_read(user: User | AnonymousUser, stored_file: StoredFile) -> b
     return Work.objects.filter(
         Q(asset__original=stored_file) | Q(asset__derivatives__file=stored_file)
     ).exists()
+
+
+def comments_for(*, work: Work, user: User | AnonymousUser) -> QuerySet[Comment]:
+    comments = work.comments.select_related("author")
+    if not user.has_perm("ugc.moderate_work"):
+        comments = comments.filter(hidden=False)
+    return comments

@@ -6,6 +6,8 @@ clicking at once, or a moderator and the owner, cannot both act on the same work
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -20,7 +22,7 @@ from core.sanitize import clean_html, plain_text
 from media.models import MediaAsset, ProcessingStatus, StoredFile, Upload, UploadStatus, Visibility
 from media.services import delete_stored_file, move_file
 
-from .models import Collection, ModerationAction, Report, Work, WorkState
+from .models import Collection, Comment, Favourite, ModerationAction, Report, Work, WorkState
 
 Action = ModerationAction.Action
 # Kinds whose original file is itself what readers get once the work is published.
@@ -243,3 +245,50 @@ def delete_work(*, work: Work, user: User) -> None:
     asset.delete()
     for stored in files:
         delete_stored_file(stored_file=stored)
+
+
+@transaction.atomic
+def toggle_favourite(*, work: Work, user: User) -> bool:
+    """Add or remove the reader's favourite; returns whether it is now a favourite."""
+    if work.state != WorkState.PUBLISHED:
+        raise ValidationError(_("Only published works can be added to favourites."))
+    deleted, _kinds = Favourite.objects.filter(work=work, user=user).delete()
+    if deleted:
+        return False
+    # The unique constraint settles a double click: the second insert changes nothing.
+    Favourite.objects.get_or_create(work=work, user=user)
+    return True
+
+
+@transaction.atomic
+def add_comment(*, work: Work, author: User, body: str) -> Comment:
+    if work.state != WorkState.PUBLISHED:
+        raise ValidationError(_("Only published works can be commented on."))
+    body = plain_text(body)[:2000]
+    if not body:
+        raise ValidationError(_("The comment is empty."))
+    # Counted under a lock on the author's row, so parallel posts cannot slip past the limit.
+    User.objects.select_for_update().get(pk=author.pk)
+    window = timezone.now() - timedelta(minutes=10)
+    recent = Comment.objects.filter(author=author, created_at__gte=window).count()
+    if recent >= settings.UGC_COMMENTS_PER_10_MINUTES:
+        raise ValidationError(
+            _("You are commenting very quickly. Please wait a few minutes and try again.")
+        )
+    return Comment.objects.create(work=work, author=author, body=body)
+
+
+@transaction.atomic
+def hide_comment(*, comment: Comment, moderator: User, reason: str) -> Comment:
+    _require_moderator(moderator)
+    comment.hidden = True
+    comment.hidden_by = moderator
+    comment.hidden_reason = plain_text(reason)[:300]
+    comment.save(update_fields=["hidden", "hidden_by", "hidden_reason"])
+    return comment
+
+
+def delete_comment(*, comment: Comment, user: User) -> None:
+    if comment.author_id != user.pk and not user.has_perm("ugc.moderate_work"):
+        raise PermissionDenied
+    comment.delete()

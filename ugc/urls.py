@@ -17,4 +17,8 @@ urlpatterns = [
     path("<uuid:pk>/withdraw/", views.withdraw_work, name="withdraw"),
     path("<uuid:pk>/report/", views.report_work, name="report"),
     path("<uuid:pk>/moderate/", views.moderate, name="moderate"),
+    path("<uuid:pk>/favourite/", views.favourite, name="favourite"),
+    path("<uuid:pk>/comments/", views.comment, name="comment"),
+    path("comments/<int:comment_id>/hide/", views.hide_comment, name="hide-comment"),
+    path("comments/<int:comment_id>/delete/", views.delete_comment, name="delete-comment"),
 ]

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,6 +13,7 @@ from media.sniff import ALLOWED_EXTENSIONS
 
 from . import selectors, services
 from .forms import (
+    CommentForm,
     GalleryFilterForm,
     ModerationForm,
     NewWorkForm,
@@ -19,7 +21,7 @@ from .forms import (
     WorkForm,
     upload_settings,
 )
-from .models import Work
+from .models import Comment, Work
 
 PAGE_SIZE = 24
 
@@ -65,6 +67,11 @@ def work_detail(request: HttpRequest, pk) -> HttpResponse:
         "report_form": ReasonForm(),
         "moderation_form": ModerationForm(),
         "waveform": waveform_path(work.asset.probe.get("peaks") or []),
+        "comments": selectors.comments_for(work=work, user=request.user),
+        "comment_form": CommentForm(),
+        "favourite_count": work.favourites.count(),
+        "is_favourite": request.user.is_authenticated
+        and work.favourites.filter(user=request.user).exists(),
     }
     return render(request, "ugc/work_detail.html", context)
 
@@ -217,3 +224,61 @@ def moderate(request: HttpRequest, pk) -> HttpResponse:
         raise
     messages.success(request, _("Done: the reader has been told."))
     return redirect("ugc:moderation")
+
+
+@login_required
+@require_POST
+def favourite(request: HttpRequest, pk) -> HttpResponse:
+    work = selectors.visible_work(user=request.user, pk=pk)
+    if work is None:
+        raise Http404
+    try:
+        is_favourite = services.toggle_favourite(work=work, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+        return redirect("ugc:work", pk=work.pk)
+    context = {
+        "work": work,
+        "is_favourite": is_favourite,
+        "favourite_count": work.favourites.count(),
+    }
+    if request.htmx:
+        return render(request, "ugc/_favourite.html", context)
+    return redirect("ugc:work", pk=work.pk)
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, pk) -> HttpResponse:
+    work = selectors.visible_work(user=request.user, pk=pk)
+    if work is None:
+        raise Http404
+    form = CommentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("The comment is empty."))
+        services.add_comment(work=work, author=request.user, body=form.cleaned_data["body"])
+        messages.success(request, _("Your comment has been posted."))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect(f"{reverse('ugc:work', args=[work.pk])}#comments")
+
+
+@login_required
+@require_POST
+def hide_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    target = get_object_or_404(Comment, pk=comment_id)
+    services.hide_comment(
+        comment=target, moderator=request.user, reason=request.POST.get("reason", "")
+    )
+    return redirect(f"{reverse('ugc:work', args=[target.work_id])}#comments")
+
+
+@login_required
+@require_POST
+def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    target = get_object_or_404(Comment, pk=comment_id)
+    if target.author_id != request.user.pk and not request.user.has_perm("ugc.moderate_work"):
+        raise Http404
+    services.delete_comment(comment=target, user=request.user)
+    return redirect(f"{reverse('ugc:work', args=[target.work_id])}#comments")

@@ -346,3 +346,5 @@ MEDIA_PROCESSING_LEASE_SECONDS = env.int("MEDIA_PROCESSING_LEASE_SECONDS", defau
 MEDIA_PROCESSING_MAX_ATTEMPTS = env.int("MEDIA_PROCESSING_MAX_ATTEMPTS", default=3)
 # Images larger than this many pixels are refused as possible decompression bombs.
 MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", default=80_000_000)
+# Readers' comments: at most this many per reader in any ten minutes.
+UGC_COMMENTS_PER_10_MINUTES = env.int("UGC_COMMENTS_PER_10_MINUTES", default=5)

@@ -204,3 +204,43 @@ def test_reports_are_recorded_once(client, user, other_user, moderator, s3_endpo
     client.post(f"/works/{work.pk}/report/", {"reason": "再次举报"})
     assert work.reports.count() == 1
     assert work.reports.get().reporter == other_user
+
+
+@pytest.mark.django_db
+def test_favourites_toggle_and_comments_are_plain_rate_limited_and_moderated(
+    client, user, other_user, moderator, s3_endpoint, settings
+):
+    work = make_work(user)
+    client.force_login(other_user)
+    # Nothing to like or discuss before publication.
+    client.post(f"/works/{work.pk}/comments/", {"body": "太早了"})
+    assert not work.comments.exists()
+    services.submit_for_review(work=work, user=user)
+    services.approve(work=work, moderator=moderator)
+
+    response = client.post(f"/works/{work.pk}/favourite/", HTTP_HX_REQUEST="true")
+    assert 'aria-pressed="true"' in response.content.decode()
+    client.post(f"/works/{work.pk}/favourite/")
+    assert not work.favourites.exists()
+
+    client.post(f"/works/{work.pk}/comments/", {"body": "<b>拍得真好</b><script>x()</script>"})
+    comment = work.comments.get()
+    assert comment.body == "拍得真好x()"
+    page = client.get(f"/works/{work.pk}/").content.decode()
+    assert "拍得真好x()" in page and "<script>x()" not in page
+
+    settings.UGC_COMMENTS_PER_10_MINUTES = 2
+    client.post(f"/works/{work.pk}/comments/", {"body": "第二条"})
+    client.post(f"/works/{work.pk}/comments/", {"body": "第三条"})
+    assert work.comments.count() == 2  # the third came too quickly
+
+    client.force_login(moderator)
+    client.post(f"/works/comments/{comment.pk}/hide/", {"reason": "广告"})
+    comment.refresh_from_db()
+    assert comment.hidden and comment.hidden_by == moderator
+    client.logout()
+    assert "拍得真好" not in client.get(f"/works/{work.pk}/").content.decode()
+    # A reader cannot hide or delete someone else's comment.
+    client.force_login(user)
+    assert client.post(f"/works/comments/{comment.pk}/delete/").status_code == 404
+    assert client.post(f"/works/comments/{comment.pk}/hide/", {"reason": "x"}).status_code == 403

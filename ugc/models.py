@@ -7,6 +7,7 @@ from taggit.managers import TaggableManager
 from taggit.models import GenericUUIDTaggedItemBase, TaggedItemBase
 
 from media.models import MediaAsset
+from media.sniff import MediaKind
 
 
 class Licence(models.TextChoices):
@@ -105,6 +106,10 @@ class Work(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def kind_label(self) -> str:
+        return str(MediaKind(self.kind).label) if self.kind in MediaKind.values else self.kind
 
 
 class ModerationAction(models.Model):

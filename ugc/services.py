@@ -133,7 +133,7 @@ def _notify_owner(work: Work, template: str) -> None:
 def submit_for_review(*, work: Work, user: User) -> Work:
     if work.owner_id != user.pk:
         raise PermissionDenied
-    if work.asset.status != ProcessingStatus.READY:
+    if not MediaAsset.objects.filter(pk=work.asset_id, status=ProcessingStatus.READY).exists():
         raise ValidationError(_("The work can be submitted once its processing has finished."))
     return _transition(
         work.pk,

@@ -44,8 +44,9 @@ def _pdf(index: int) -> bytes:
         draw = ImageDraw.Draw(page)
         draw.rectangle([0, 0, 595, 260], fill=(138, 28, 28))
         for line in range(12):
-            draw.rectangle([60, 320 + line * 36, 535 - (line * 17 + number * 40) % 200, 334 + line * 36],
-                           fill=(90, 90, 90))  # fmt: skip
+            top = 320 + line * 36
+            right = 535 - (line * 17 + number * 40) % 200
+            draw.rectangle([60, top, right, top + 14], fill=(90, 90, 90))
     buffer = io.BytesIO()
     pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:])
     return buffer.getvalue()

@@ -19,7 +19,11 @@ def other_user(db):
 
 @pytest.fixture
 def demo_site(db):
-    """The demo pages, navigation and accounts, loaded the way `make run` loads them."""
+    """The demo accounts, pages and navigation, loaded the way `make run` loads them.
+
+    Demo works are left out: generating and processing sixty media files would add many
+    seconds to every test that only needs the site's pages.
+    """
     from django.core.management import call_command
 
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--only", "accounts", "cms", stdout=io.StringIO())

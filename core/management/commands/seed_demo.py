@@ -17,8 +17,19 @@ from django.db import transaction
 class Command(BaseCommand):
     help = "Load realistic Chinese demo content and one account per role (idempotent)."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--only",
+            nargs="+",
+            metavar="APP",
+            help="load only these apps' demo content (for example: accounts cms)",
+        )
+
     def handle(self, *args, **options) -> None:
+        only = set(options["only"] or [])
         for config in apps.get_app_configs():
+            if only and config.label not in only:
+                continue
             module_name = f"{config.name}.demo"
             in_project = Path(config.path).is_relative_to(settings.BASE_DIR / config.name)
             if in_project and find_spec(module_name):

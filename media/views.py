@@ -1,5 +1,8 @@
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
 from . import delivery, selectors
@@ -15,6 +18,9 @@ def _readable_file(request: HttpRequest, file_id) -> StoredFile:
     return stored_file
 
 
+# Pages of this site may show a file in a frame (the PDF viewer); other sites may not.
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})
 @require_http_methods(["GET", "HEAD"])
 def stream_file(request: HttpRequest, file_id) -> HttpResponse:
     stored_file = _readable_file(request, file_id)

@@ -81,3 +81,10 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Your comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class CaptionsForm(forms.Form):
+    captions = forms.FileField(
+        label=_("Captions (WebVTT file)"),
+        help_text=_("Captions let deaf and hard-of-hearing readers follow your video or audio."),
+    )

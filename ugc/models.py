@@ -93,6 +93,14 @@ class Work(models.Model):
         _("state"), max_length=12, choices=WorkState.choices, default=WorkState.PRIVATE
     )
     moderation_note = models.TextField(_("reason given by the moderator"), blank=True)
+    captions = models.OneToOneField(
+        "media.StoredFile",
+        verbose_name=_("captions (WebVTT)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="captioned_work",
+    )
     tags = TaggableManager(verbose_name=_("tags"), blank=True, through=TaggedWork)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

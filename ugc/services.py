@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -19,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.sanitize import clean_html, plain_text
+from media import webvtt
 from media.models import MediaAsset, ProcessingStatus, StoredFile, Upload, UploadStatus, Visibility
-from media.services import delete_stored_file, move_file
+from media.services import delete_stored_file, move_file, store_file
 
 from .models import Collection, Comment, Favourite, ModerationAction, Report, Work, WorkState
 
@@ -113,6 +115,8 @@ def _transition(
 
 def _published_files(work: Work) -> list[StoredFile]:
     files = [d.file for d in work.asset.derivatives.select_related("file")]
+    if work.captions_id:
+        files.append(work.captions)
     if work.kind in PUBLISH_ORIGINAL:
         files.append(work.asset.original)
     return files
@@ -232,6 +236,34 @@ def report(*, work: Work, reporter: User, reason: str) -> Report:
 
 
 @transaction.atomic
+def set_captions(*, work: Work, user: User, data: bytes) -> Work:
+    """Attach a WebVTT captions file to a video or audio work (replacing any earlier one)."""
+    if work.owner_id != user.pk:
+        raise PermissionDenied
+    if work.kind not in ("video", "audio"):
+        raise ValidationError(_("Only video and audio works have captions."))
+    try:
+        webvtt.parse(data)
+    except webvtt.WebVTTError as error:
+        raise ValidationError(str(error)) from error
+    work = Work.objects.select_for_update().get(pk=work.pk)
+    old = work.captions
+    visibility = Visibility.PUBLIC if work.state == WorkState.PUBLISHED else Visibility.PRIVATE
+    work.captions = store_file(
+        content=ContentFile(data),
+        original_name="captions.vtt",
+        content_type="text/vtt",
+        visibility=visibility,
+        owner=user,
+        prefix="captions",
+    )
+    work.save(update_fields=["captions", "updated_at"])
+    if old is not None:
+        delete_stored_file(stored_file=old)
+    return work
+
+
+@transaction.atomic
 def delete_work(*, work: Work, user: User) -> None:
     """Remove the work and every file made for it, from both buckets, once this commits."""
     if work.owner_id != user.pk and not user.has_perm("ugc.moderate_work"):
@@ -239,6 +271,8 @@ def delete_work(*, work: Work, user: User) -> None:
     work = Work.objects.select_for_update().select_related("asset__original").get(pk=work.pk)
     asset = work.asset
     files = [d.file for d in asset.derivatives.select_related("file")] + [asset.original]
+    if work.captions_id:
+        files.append(work.captions)
     work.delete()
     Upload.objects.filter(stored_file=asset.original).update(stored_file=None)
     asset.derivatives.all().delete()

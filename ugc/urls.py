@@ -18,6 +18,7 @@ urlpatterns = [
     path("<uuid:pk>/report/", views.report_work, name="report"),
     path("<uuid:pk>/moderate/", views.moderate, name="moderate"),
     path("<uuid:pk>/favourite/", views.favourite, name="favourite"),
+    path("<uuid:pk>/captions/", views.upload_captions, name="captions"),
     path("<uuid:pk>/comments/", views.comment, name="comment"),
     path("comments/<int:comment_id>/hide/", views.hide_comment, name="hide-comment"),
     path("comments/<int:comment_id>/delete/", views.delete_comment, name="delete-comment"),

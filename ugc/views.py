@@ -13,6 +13,7 @@ from media.sniff import ALLOWED_EXTENSIONS
 
 from . import selectors, services
 from .forms import (
+    CaptionsForm,
     CommentForm,
     GalleryFilterForm,
     ModerationForm,
@@ -69,6 +70,7 @@ def work_detail(request: HttpRequest, pk) -> HttpResponse:
         "waveform": waveform_path(work.asset.probe.get("peaks") or []),
         "comments": selectors.comments_for(work=work, user=request.user),
         "comment_form": CommentForm(),
+        "captions_form": CaptionsForm(),
         "favourite_count": work.favourites.count(),
         "is_favourite": request.user.is_authenticated
         and work.favourites.filter(user=request.user).exists(),
@@ -142,6 +144,22 @@ def edit_work(request: HttpRequest, pk) -> HttpResponse:
             messages.success(request, _("Your changes have been saved."))
             return redirect("ugc:work", pk=work.pk)
     return render(request, "ugc/edit_work.html", {"form": form, "work": work})
+
+
+@login_required
+@require_POST
+def upload_captions(request: HttpRequest, pk) -> HttpResponse:
+    work = _own_work(request, pk)
+    form = CaptionsForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Please choose a captions file."))
+        upload = form.cleaned_data["captions"]
+        services.set_captions(work=work, user=request.user, data=upload.read(2 * 1024 * 1024))
+        messages.success(request, _("The captions have been added."))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect("ugc:work", pk=work.pk)
 
 
 @login_required

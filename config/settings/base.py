@@ -300,6 +300,8 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
+        # Our own files only (the PDF viewer frames /files/...).
+        "frame-src": [SELF],
     },
 }
 # The Wagtail admin still relies on inline styles and scripts in places; it is staff-only

@@ -148,3 +148,14 @@ def test_parse_range(header, expected):
 def test_parse_range_unsatisfiable(header):
     with pytest.raises(RangeNotSatisfiable):
         parse_range(header, 1000)
+
+
+@pytest.mark.django_db
+def test_files_may_be_framed_by_our_pages_only(client, user, private_file):
+    client.force_login(user)
+    response = client.get(f"/files/{private_file.pk}/")
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    page = client.get("/accounts/profile/")
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+    assert "frame-src 'self'" in page["Content-Security-Policy"]

@@ -244,3 +244,34 @@ def test_favourites_toggle_and_comments_are_plain_rate_limited_and_moderated(
     client.force_login(user)
     assert client.post(f"/works/comments/{comment.pk}/delete/").status_code == 404
     assert client.post(f"/works/comments/{comment.pk}/hide/", {"reason": "x"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_captions_are_validated_shown_and_published_with_the_work(
+    client, user, moderator, s3_endpoint, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    video = samples.ffmpeg_sample(tmp_path, "mp4").read_bytes()
+    work = make_work(user, data=video, name="clip.mp4", kind="video", fmt="mp4")
+    client.force_login(user)
+    bad = SimpleUploadedFile("c.vtt", b"not captions", content_type="text/vtt")
+    client.post(f"/works/{work.pk}/captions/", {"captions": bad})
+    work.refresh_from_db()
+    assert work.captions is None
+    good = SimpleUploadedFile(
+        "c.vtt", "WEBVTT\n\n00:00.000 --> 00:01.500\n家乡的声音\n".encode(), content_type="text/vtt"
+    )
+    client.post(f"/works/{work.pk}/captions/", {"captions": good})
+    work.refresh_from_db()
+    assert work.captions.content_type == "text/vtt"
+    page = client.get(f"/works/{work.pk}/").content.decode()
+    assert f'<track kind="captions" src="/files/{work.captions_id}/"' in page
+    services.submit_for_review(work=work, user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve(work=work, moderator=moderator)
+    work.captions.refresh_from_db()
+    assert work.captions.visibility == Visibility.PUBLIC
+    client.logout()
+    response = client.get(f"/files/{work.captions_id}/")
+    assert "家乡的声音" in b"".join(response.streaming_content).decode()

@@ -88,3 +88,10 @@ class CaptionsForm(forms.Form):
         label=_("Captions (WebVTT file)"),
         help_text=_("Captions let deaf and hard-of-hearing readers follow your video or audio."),
     )
+
+
+class CollectionForm(forms.ModelForm):
+    class Meta:
+        model = Collection
+        fields = ["title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}

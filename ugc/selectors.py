@@ -1,12 +1,12 @@
 """Reads for readers' works."""
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from media.models import StoredFile
 
-from .models import Comment, Work, WorkState
+from .models import Collection, Comment, Work, WorkState
 
 
 def _with_media(works: QuerySet[Work]) -> QuerySet[Work]:
@@ -75,3 +75,11 @@ def comments_for(*, work: Work, user: User | AnonymousUser) -> QuerySet[Comment]
     if not user.has_perm("ugc.moderate_work"):
         comments = comments.filter(hidden=False)
     return comments
+
+
+def collections_of(*, owner: User) -> QuerySet[Collection]:
+    return Collection.objects.filter(owner=owner).annotate(work_count=Count("works"))
+
+
+def published_in_collection(*, collection: Collection) -> QuerySet[Work]:
+    return gallery().filter(collection=collection)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -81,6 +81,9 @@ def update_work(*, work: Work, user: User, **changes) -> Work:
     if work.owner_id != user.pk:
         raise PermissionDenied
     tags = changes.pop("tags", None)
+    collection = changes.get("collection")
+    if collection is not None and collection.owner_id != user.pk:
+        raise ValidationError({"collection": _("Choose one of your own collections.")})
     if "title" in changes or "description" in changes:
         changes["title"], changes["description"] = _clean_fields(
             title=changes.get("title", work.title),
@@ -326,3 +329,16 @@ def delete_comment(*, comment: Comment, user: User) -> None:
     if comment.author_id != user.pk and not user.has_perm("ugc.moderate_work"):
         raise PermissionDenied
     comment.delete()
+
+
+def create_collection(*, owner: User, title: str, description: str = "") -> Collection:
+    title = plain_text(title)[:120]
+    if not title:
+        raise ValidationError(_("Please give the collection a title."))
+    try:
+        with transaction.atomic():
+            return Collection.objects.create(
+                owner=owner, title=title, description=plain_text(description)[:2000]
+            )
+    except IntegrityError as error:
+        raise ValidationError(_("You already have a collection with this title.")) from error

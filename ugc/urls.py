@@ -10,6 +10,7 @@ urlpatterns = [
     path("mine/", views.my_works, name="mine"),
     path("moderation/", views.moderation_queue, name="moderation"),
     path("people/<int:user_id>/", views.profile, name="profile"),
+    path("collections/<int:collection_id>/", views.collection_detail, name="collection"),
     path("<uuid:pk>/", views.work_detail, name="work"),
     path("<uuid:pk>/edit/", views.edit_work, name="edit"),
     path("<uuid:pk>/delete/", views.delete_work, name="delete"),

@@ -14,6 +14,7 @@ from media.sniff import ALLOWED_EXTENSIONS
 from . import selectors, services
 from .forms import (
     CaptionsForm,
+    CollectionForm,
     CommentForm,
     GalleryFilterForm,
     ModerationForm,
@@ -22,7 +23,7 @@ from .forms import (
     WorkForm,
     upload_settings,
 )
-from .models import Comment, Work
+from .models import Collection, Comment, Work
 
 PAGE_SIZE = 24
 
@@ -87,9 +88,33 @@ def profile(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def my_works(request: HttpRequest) -> HttpResponse:
-    works = selectors.works_of(owner=request.user)
-    return render(request, "ugc/my_works.html", {"works": works})
+    form = CollectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_collection(owner=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("title", _errors(error))
+        else:
+            messages.success(request, _("The collection has been created."))
+            return redirect("ugc:mine")
+    context = {
+        "works": selectors.works_of(owner=request.user),
+        "collections": selectors.collections_of(owner=request.user),
+        "collection_form": form,
+    }
+    return render(request, "ugc/my_works.html", context)
+
+
+def collection_detail(request: HttpRequest, collection_id: int) -> HttpResponse:
+    collection = get_object_or_404(Collection.objects.select_related("owner"), pk=collection_id)
+    works = selectors.published_in_collection(collection=collection)
+    is_owner = request.user.is_authenticated and collection.owner_id == request.user.pk
+    if not is_owner and not works.exists():
+        raise Http404
+    context = {"collection": collection, "works": works}
+    return render(request, "ugc/collection.html", context)
 
 
 @login_required

@@ -53,3 +53,32 @@ def test_reader_uploads_a_work_and_lands_on_its_page(demo_site, page, tmp_path):
     statuses = page.evaluate("JSON.parse(sessionStorage.getItem('statuses') || '[]')")
     assert "已上传 100%" in statuses
     assert statuses[-1] == "上传完成，正在保存…"
+
+
+def test_work_pages_have_no_wcag_aa_violations(demo_site, page, s3_endpoint):
+    from accounts import roles
+    from accounts import services as accounts
+    from tests.services import axe_violations
+    from ugc import services
+    from ugc.tests.factories import make_work
+
+    reader = UserFactory()
+    moderator = accounts.create_account(
+        email="mod@example.org", password="a-long-library-password", role=roles.MODERATOR
+    )
+    work = make_work(reader, title="浑河晨光", tags=["沈阳"])
+    services.submit_for_review(work=work, user=reader)
+    services.approve(work=work, moderator=moderator)
+
+    for path in ("/works/", f"/works/{work.pk}/"):
+        page.goto(path)
+        assert axe_violations(page) == [], path
+
+    page.goto("/accounts/login/")
+    page.get_by_label("电子邮箱").fill(reader.email)
+    page.get_by_label("密码", exact=False).first.fill(PASSWORD)
+    page.get_by_role("button", name="登录").last.click()
+    page.wait_for_url("**/accounts/profile/")
+    for path in ("/works/new/", "/works/mine/", f"/works/{work.pk}/"):
+        page.goto(path)
+        assert axe_violations(page) == [], path

@@ -275,3 +275,23 @@ def test_captions_are_validated_shown_and_published_with_the_work(
     client.logout()
     response = client.get(f"/files/{work.captions_id}/")
     assert "家乡的声音" in b"".join(response.streaming_content).decode()
+
+
+@pytest.mark.django_db
+def test_collections_group_a_readers_works(client, user, other_user, moderator, s3_endpoint):
+    client.force_login(user)
+    client.post("/works/mine/", {"title": "沈阳记忆", "description": "老城区"})
+    client.post("/works/mine/", {"title": "沈阳记忆"})  # the same title twice is refused
+    collection = user.collections.get()
+    work = make_work(user, title="中街夜景")
+    services.update_work(work=work, user=user, collection=collection)
+    client.force_login(other_user)
+    assert client.get(f"/works/collections/{collection.pk}/").status_code == 404  # nothing public
+    services.submit_for_review(work=work, user=user)
+    services.approve(work=work, moderator=moderator)
+    page = client.get(f"/works/collections/{collection.pk}/").content.decode()
+    assert "中街夜景" in page and "沈阳记忆" in page
+    # A collection of someone else cannot be chosen for one's own work.
+    theirs = make_work(other_user)
+    with pytest.raises(ValidationError):
+        services.update_work(work=theirs, user=other_user, collection=collection)

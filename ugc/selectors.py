@@ -83,3 +83,14 @@ def collections_of(*, owner: User) -> QuerySet[Collection]:
 
 def published_in_collection(*, collection: Collection) -> QuerySet[Work]:
     return gallery().filter(collection=collection)
+
+
+def reported_works() -> QuerySet[Work]:
+    """Published works with open reports, most reported first."""
+    return (
+        _with_media(
+            Work.objects.filter(state=WorkState.PUBLISHED, reports__resolved_at__isnull=True)
+        )
+        .annotate(open_reports=Count("reports"))
+        .order_by("-open_reports", "-published_at")
+    )

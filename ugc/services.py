@@ -225,8 +225,14 @@ def take_down(*, work: Work, moderator: User, reason: str) -> Work:
     return work
 
 
+def _published(work: Work) -> Work:
+    """The work as it is now in the database, locked so it cannot be taken down meanwhile."""
+    return Work.objects.select_for_update().get(pk=work.pk)
+
+
 @transaction.atomic
 def report(*, work: Work, reporter: User, reason: str) -> Report:
+    work = _published(work)
     if work.state != WorkState.PUBLISHED:
         raise ValidationError(_("Only published works can be reported."))
     reason = plain_text(reason)[:1000]
@@ -287,6 +293,7 @@ def delete_work(*, work: Work, user: User) -> None:
 @transaction.atomic
 def toggle_favourite(*, work: Work, user: User) -> bool:
     """Add or remove the reader's favourite; returns whether it is now a favourite."""
+    work = _published(work)
     if work.state != WorkState.PUBLISHED:
         raise ValidationError(_("Only published works can be added to favourites."))
     deleted, _kinds = Favourite.objects.filter(work=work, user=user).delete()
@@ -299,6 +306,7 @@ def toggle_favourite(*, work: Work, user: User) -> bool:
 
 @transaction.atomic
 def add_comment(*, work: Work, author: User, body: str) -> Comment:
+    work = _published(work)
     if work.state != WorkState.PUBLISHED:
         raise ValidationError(_("Only published works can be commented on."))
     body = plain_text(body)[:2000]

@@ -241,7 +241,8 @@ def report_work(request: HttpRequest, pk) -> HttpResponse:
 
 @permission_required("ugc.moderate_work", raise_exception=True)
 def moderation_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "ugc/moderation_queue.html", {"works": selectors.moderation_queue()})
+    context = {"works": selectors.moderation_queue(), "reported": selectors.reported_works()}
+    return render(request, "ugc/moderation_queue.html", context)
 
 
 @permission_required("ugc.moderate_work", raise_exception=True)

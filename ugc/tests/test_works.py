@@ -295,3 +295,20 @@ def test_collections_group_a_readers_works(client, user, other_user, moderator, 
     theirs = make_work(other_user)
     with pytest.raises(ValidationError):
         services.update_work(work=theirs, user=other_user, collection=collection)
+
+
+@pytest.mark.django_db
+def test_moderators_see_the_queue_and_reported_works(
+    client, user, other_user, moderator, s3_endpoint
+):
+    pending = make_work(user, title="待审作品")
+    services.submit_for_review(work=pending, user=user)
+    reported = make_work(user, title="被举报作品")
+    services.submit_for_review(work=reported, user=user)
+    services.approve(work=reported, moderator=moderator)
+    services.report(work=reported, reporter=other_user, reason="含有广告")
+    client.force_login(other_user)
+    assert client.get("/works/moderation/").status_code == 403
+    client.force_login(moderator)
+    page = client.get("/works/moderation/").content.decode()
+    assert "待审作品" in page and "被举报作品" in page and "含有广告" in page

@@ -104,9 +104,11 @@ def main() -> None:
             time.sleep(0.05)
 
     threading.Thread(target=sample, daemon=True).start()
+    # The endpoint is CSRF-protected like the upload page: cookie and header carry one token.
+    csrf = "benchmark" + "0" * 23
     client = httpx.Client(
-        base_url=base, cookies={"sessionid": session.session_key}, timeout=600,
-        headers={"Tus-Resumable": "1.0.0"},
+        base_url=base, cookies={"sessionid": session.session_key, "csrftoken": csrf},
+        timeout=600, headers={"Tus-Resumable": "1.0.0", "X-CSRFToken": csrf},
     )  # fmt: skip
     name = base64.b64encode(b"bench.wav").decode()
     started = time.perf_counter()

@@ -216,7 +216,9 @@ class MinioStorage(Storage):
             bucket_name=self.bucket, object_name=name, headers={"Content-Type": content_type}
         )
 
-    def upload_part(self, name: str, *, upload_id: str, part_number: int, data: bytes) -> str:
+    def upload_part(
+        self, name: str, *, upload_id: str, part_number: int, data: bytes | bytearray
+    ) -> str:
         return self.client._upload_part(
             bucket_name=self.bucket,
             object_name=name,

@@ -37,7 +37,7 @@ from .services import new_key
 from .storage import STREAM_CHUNK, LocalFileStorage, MinioStorage
 
 S3_MIN_PART = 5 * 1024 * 1024
-S3_PUT_PART = 8 * 1024 * 1024
+S3_PUT_PART = 6 * 1024 * 1024
 S3_PARALLEL_PARTS = 2
 
 
@@ -113,7 +113,7 @@ class DiskSink:
 
 
 def plan_parts(length: int) -> list[int]:
-    """Split one request's bytes into S3 parts of 8 MiB; a remainder under 5 MiB joins the
+    """Split one request's bytes into S3 parts of 6 MiB; a remainder under 5 MiB joins the
     part before it, so only a request's (and so the upload's) single part may be small."""
     sizes = [S3_PUT_PART] * (length // S3_PUT_PART)
     rest = length % S3_PUT_PART
@@ -124,14 +124,15 @@ def plan_parts(length: int) -> list[int]:
     return sizes
 
 
-def _read_exactly(stream: ReadableStream, size: int) -> bytes:
+def _read_exactly(stream: ReadableStream, size: int) -> bytearray:
+    """Up to ``size`` bytes in one buffer, grown in place (no second copy of the part)."""
     buffer = bytearray()
     while len(buffer) < size:
         chunk = stream.read(min(STREAM_CHUNK, size - len(buffer)))
         if not chunk:
             break
         buffer += chunk
-    return bytes(buffer)
+    return buffer
 
 
 class S3Sink:

@@ -135,6 +135,18 @@ def _read_exactly(stream: ReadableStream, size: int) -> bytearray:
     return buffer
 
 
+_uploader: ThreadPoolExecutor | None = None
+
+
+def _part_uploader() -> ThreadPoolExecutor:
+    """One small pool per process: threads are reused across requests, so memory arenas are
+    too (a new pool per request made the web process's memory creep)."""
+    global _uploader
+    if _uploader is None:
+        _uploader = ThreadPoolExecutor(max_workers=4, thread_name_prefix="s3-part")
+    return _uploader
+
+
 class S3Sink:
     """Each request's bytes become parts of one S3 multipart upload, written straight to the
     final key; completing the upload makes the object appear, with no copy."""
@@ -155,7 +167,8 @@ class S3Sink:
         first_number = len(upload.parts) + 1
         pending: list[tuple[int, int, Future]] = []
         completed: list[tuple[int, int, str]] = []
-        with ThreadPoolExecutor(max_workers=S3_PARALLEL_PARTS) as pool:
+        pool = _part_uploader()
+        try:
             for index, size in enumerate(plan_parts(length)):
                 if len(pending) >= S3_PARALLEL_PARTS:
                     number, part_size, future = pending.pop(0)
@@ -172,6 +185,8 @@ class S3Sink:
                 )
                 del data
                 pending.append((first_number + index, size, future))
+        finally:
+            # Every part sent is waited for, so none outlives the request that read it.
             for number, part_size, future in pending:
                 completed.append((number, part_size, future.result()))
         written = 0

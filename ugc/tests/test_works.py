@@ -281,7 +281,9 @@ def test_captions_are_validated_shown_and_published_with_the_work(
 def test_collections_group_a_readers_works(client, user, other_user, moderator, s3_endpoint):
     client.force_login(user)
     client.post("/works/mine/", {"title": "沈阳记忆", "description": "老城区"})
-    client.post("/works/mine/", {"title": "沈阳记忆"})  # the same title twice is refused
+    page = client.post("/works/mine/", {"title": "沈阳记忆"}).content.decode()
+    assert "同名的专辑" in page  # the same title twice is refused
+    assert "<title>我的作品 · 辽图共享空间</title>" in page
     collection = user.collections.get()
     work = make_work(user, title="中街夜景")
     services.update_work(work=work, user=user, collection=collection)
@@ -312,3 +314,4 @@ def test_moderators_see_the_queue_and_reported_works(
     client.force_login(moderator)
     page = client.get("/works/moderation/").content.decode()
     assert "待审作品" in page and "被举报作品" in page and "含有广告" in page
+    assert "<title>待审核的作品 · 辽图共享空间</title>" in page

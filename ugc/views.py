@@ -28,6 +28,14 @@ from .models import Collection, Comment, Work
 PAGE_SIZE = 24
 
 
+def _visible_or_404(request: HttpRequest, pk) -> Work:
+    """The work if this reader may see it; the same 404 whether it exists or not."""
+    work = selectors.visible_work(user=request.user, pk=pk)
+    if work is None:
+        raise Http404
+    return work
+
+
 def _errors(error: ValidationError) -> str:
     return " ".join(error.messages)
 
@@ -57,9 +65,7 @@ def waveform_path(peaks: list[float]) -> dict | None:
 
 
 def work_detail(request: HttpRequest, pk) -> HttpResponse:
-    work = selectors.visible_work(user=request.user, pk=pk)
-    if work is None:
-        raise Http404
+    work = _visible_or_404(request, pk)
     context = {
         "work": work,
         "is_owner": request.user.is_authenticated and work.owner_id == request.user.pk,
@@ -225,9 +231,7 @@ def withdraw_work(request: HttpRequest, pk) -> HttpResponse:
 @login_required
 @require_POST
 def report_work(request: HttpRequest, pk) -> HttpResponse:
-    work = selectors.visible_work(user=request.user, pk=pk)
-    if work is None:
-        raise Http404
+    work = _visible_or_404(request, pk)
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
@@ -273,9 +277,7 @@ def moderate(request: HttpRequest, pk) -> HttpResponse:
 @login_required
 @require_POST
 def favourite(request: HttpRequest, pk) -> HttpResponse:
-    work = selectors.visible_work(user=request.user, pk=pk)
-    if work is None:
-        raise Http404
+    work = _visible_or_404(request, pk)
     try:
         is_favourite = services.toggle_favourite(work=work, user=request.user)
     except ValidationError as error:
@@ -294,9 +296,7 @@ def favourite(request: HttpRequest, pk) -> HttpResponse:
 @login_required
 @require_POST
 def comment(request: HttpRequest, pk) -> HttpResponse:
-    work = selectors.visible_work(user=request.user, pk=pk)
-    if work is None:
-        raise Http404
+    work = _visible_or_404(request, pk)
     form = CommentForm(request.POST)
     try:
         if not form.is_valid():

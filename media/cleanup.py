@@ -50,4 +50,27 @@ def remove_orphan_objects(*, grace_hours: int = 6) -> list[str]:
                 continue  # not ours to judge (for example Wagtail's images)
             storage.delete(key)
             removed.append(f"{alias}:{key}")
+        removed += _abort_stale_multiparts(storage, alias, cutoff)
     return removed
+
+
+def _live_multipart_ids() -> set[str]:
+    return set(
+        Upload.objects.filter(status=UploadStatus.RECEIVING)
+        .exclude(multipart_id="")
+        .values_list("multipart_id", flat=True)
+    )
+
+
+def _abort_stale_multiparts(storage, alias: str, cutoff) -> list[str]:
+    """S3 multipart uploads left by a request that died before its row was saved."""
+    if not hasattr(storage, "iter_multipart_uploads"):
+        return []
+    live = _live_multipart_ids()
+    aborted = []
+    for key, upload_id, started in storage.iter_multipart_uploads():
+        if upload_id in live or (started is not None and started > cutoff):
+            continue
+        storage.abort_multipart(key, upload_id=upload_id)
+        aborted.append(f"{alias}:multipart:{key}")
+    return aborted

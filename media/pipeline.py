@@ -25,7 +25,6 @@ from core.tasks import enqueue
 from . import processing
 from .models import Derivative, MediaAsset, ProcessingStatus, StoredFile
 from .services import new_key, storage_for
-from .sniff import MediaKind
 
 
 def create_asset(*, original: StoredFile, kind: str, fmt: str) -> MediaAsset:
@@ -83,10 +82,7 @@ def run(asset_id, *, lease_seconds: int | None = None) -> str:
             workdir = Path(tmp)
             source = workdir / f"original.{asset.format}"
             digest = _download(original, source)
-            if asset.kind == MediaKind.MODEL:
-                result = processing.process_model(source, workdir, fmt=asset.format)
-            else:
-                result = processing.HANDLERS[asset.kind](source, workdir)
+            result = processing.process(source, workdir, kind=asset.kind, fmt=asset.format)
             for output in result.outputs:
                 with open(output.path, "rb") as handle:
                     key = storage.save(
@@ -99,18 +95,20 @@ def run(asset_id, *, lease_seconds: int | None = None) -> str:
                         key=key,
                         original_name=output.path.name,
                         content_type=output.content_type,
-                        size=storage.size(key),
+                        size=output.path.stat().st_size,
                         sha256="",
                     )
                 )
+            size = original.size
             if result.cleaned_original is not None:
                 # Replace the original with the copy that has no EXIF or GPS data.
                 storage.delete(original.key)
                 with open(result.cleaned_original, "rb") as handle:
-                    storage.save(original.key, File(handle))
-                with open(result.cleaned_original, "rb") as handle:
                     digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            _finish(asset, result, made, digest=digest, size=storage.size(original.key))
+                    handle.seek(0)
+                    storage.save(original.key, File(handle))
+                size = result.cleaned_original.stat().st_size
+            _finish(asset, result, made, digest=digest, size=size)
     except processing.ProcessingError as error:
         _discard(made, storage)
         _fail(asset, str(error))

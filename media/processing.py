@@ -262,3 +262,10 @@ HANDLERS: dict[str, Callable[[Path, Path], Result]] = {
     MediaKind.IMAGE: process_image,
     MediaKind.DOCUMENT: process_document,
 }
+
+
+def process(source: Path, workdir: Path, *, kind: str, fmt: str) -> Result:
+    """Run the handler for this kind of media (3D models also need to know their format)."""
+    if kind == MediaKind.MODEL:
+        return process_model(source, workdir, fmt=fmt)
+    return HANDLERS[kind](source, workdir)

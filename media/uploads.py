@@ -19,8 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from tempfile import SpooledTemporaryFile
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -75,6 +74,7 @@ class PrefixedStream:
 class DiskSink:
     def __init__(self, storage: LocalFileStorage, upload: Upload) -> None:
         self.storage = storage
+        self.upload = upload
         self.path = Path(storage.path(f"uploads/{upload.pk}.part"))
 
     def write(self, *, offset: int, stream: ReadableStream, length: int) -> int:
@@ -97,19 +97,16 @@ class DiskSink:
                 os.fsync(handle.fileno())
         return written
 
-    def assemble(self) -> None:
-        """The bytes are already in one file."""
-
-    def open_assembled(self) -> BinaryIO:
-        return open(self.path, "rb")
-
-    def finish(self, dest_key: str) -> None:
-        target = Path(self.storage.path(dest_key))
+    def finish(self) -> None:
+        """Put the received bytes at the upload's final key."""
+        target = Path(self.storage.path(self.upload.storage_key))
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.path, target)
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
+        if self.upload.status != UploadStatus.COMPLETE:
+            self.storage.delete(self.upload.storage_key)
 
 
 def plan_parts(length: int) -> list[int]:
@@ -161,7 +158,6 @@ class S3Sink:
             upload.multipart_id = self.storage.start_multipart(
                 upload.storage_key, content_type=sniff.FORMATS[upload.format].mime
             )
-            upload.save(update_fields=["multipart_id"])
         # Parts are sent to S3 while the next one is read from the reader's connection; at most
         # S3_PARALLEL_PARTS are held in memory at once.
         first_number = len(upload.parts) + 1
@@ -189,30 +185,20 @@ class S3Sink:
             # Every part sent is waited for, so none outlives the request that read it.
             for number, part_size, future in pending:
                 completed.append((number, part_size, future.result()))
+        # The caller saves the upload row (parts, offset) with the rest of its changes.
         written = 0
         for number, part_size, etag in completed:
             upload.parts.append([number, etag])
             written += part_size
-        upload.offset = offset + written
-        upload.save(update_fields=["parts", "offset"])
         return written
 
-    def open_assembled(self) -> BinaryIO:
-        spool = SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - caller closes
-        for chunk in self.storage.stream(self.upload.storage_key):
-            spool.write(chunk)
-        spool.seek(0)
-        return spool
-
-    def assemble(self) -> None:
+    def finish(self) -> None:
+        """Complete the multipart upload: the object appears at the upload's final key."""
         self.storage.complete_multipart(
             self.upload.storage_key,
             upload_id=self.upload.multipart_id,
             parts=[(number, etag) for number, etag in self.upload.parts],
         )
-
-    def finish(self, dest_key: str) -> None:
-        """The object is already at its key (``assemble``)."""
 
     def discard(self) -> None:
         if self.upload.multipart_id:
@@ -371,7 +357,9 @@ def receive_chunk(
         if refusal is None:
             written = sink.write(offset=offset, stream=stream, length=length)
             upload.offset = offset + written
-            upload.save(update_fields=["offset", "format", "kind", "updated_at"])
+            upload.save(
+                update_fields=["offset", "format", "kind", "multipart_id", "parts", "updated_at"]
+            )
             if upload.offset == upload.length:
                 try:
                     _complete(upload, sink)
@@ -385,15 +373,15 @@ def receive_chunk(
 
 def _complete(upload: Upload, sink: DiskSink | S3Sink) -> None:
     fmt = sniff.FORMATS[upload.format]
-    sink.assemble()
+    key = upload.storage_key
+    sink.finish()
     if fmt.name in sniff.NEEDS_FULL_CHECK:
-        with sink.open_assembled() as handle:
+        # On refusal the caller's discard() removes the object that finish() put in place.
+        with storages["private"].open(key) as handle:
             try:
                 sniff.verify_complete(fmt, handle, size=upload.length)
             except sniff.UnsupportedFile as refusal:
                 raise UploadRefused(str(refusal), status=415) from refusal
-    key = upload.storage_key
-    sink.finish(key)
     # The digest is filled in by the processing task, which reads the whole file anyway; the
     # request that carried the last chunk should not read a gigabyte back.
     upload.stored_file = StoredFile.objects.create(

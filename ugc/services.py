@@ -125,6 +125,11 @@ def _published_files(work: Work) -> list[StoredFile]:
     return files
 
 
+def _move_published_files(work: Work, visibility: str) -> None:
+    for stored in _published_files(work):
+        move_file(stored_file=stored, visibility=visibility)
+
+
 def _notify_owner(work: Work, template: str) -> None:
     owner = work.owner
     if not owner.is_active:
@@ -162,8 +167,7 @@ def withdraw(*, work: Work, user: User) -> Work:
         actor=user,
         action=Action.WITHDRAW,
     )
-    for stored in _published_files(work):
-        move_file(stored_file=stored, visibility=Visibility.PRIVATE)
+    _move_published_files(work, Visibility.PRIVATE)
     return work
 
 
@@ -182,8 +186,7 @@ def approve(*, work: Work, moderator: User) -> Work:
         actor=moderator,
         action=Action.APPROVE,
     )
-    for stored in _published_files(work):
-        move_file(stored_file=stored, visibility=Visibility.PUBLIC)
+    _move_published_files(work, Visibility.PUBLIC)
     _notify_owner(work, "approved")
     return work
 
@@ -218,8 +221,7 @@ def take_down(*, work: Work, moderator: User, reason: str) -> Work:
         action=Action.TAKE_DOWN,
         reason=plain_text(reason),
     )
-    for stored in _published_files(work):
-        move_file(stored_file=stored, visibility=Visibility.PRIVATE)
+    _move_published_files(work, Visibility.PRIVATE)
     Report.objects.filter(work=work, resolved_at__isnull=True).update(resolved_at=timezone.now())
     _notify_owner(work, "taken_down")
     return work

@@ -41,3 +41,14 @@ def test_abandoned_uploads_are_cancelled_and_their_bytes_removed(client, user, s
     upload.refresh_from_db()
     assert upload.status == UploadStatus.CANCELLED
     assert leftover_keys(upload) == []
+
+
+@pytest.mark.django_db
+def test_multipart_uploads_without_a_live_upload_are_aborted(s3_endpoint):
+    storage = storages["private"]
+    key = "originals/2020/01/never-finished.wav"
+    storage.start_multipart(key, content_type="audio/wav")
+    assert [k for k, *_ in storage.iter_multipart_uploads(key)] == [key]
+    removed = cleanup.remove_orphan_objects(grace_hours=0)
+    assert f"private:multipart:{key}" in removed
+    assert list(storage.iter_multipart_uploads(key)) == []

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import uploads
-from .models import Upload
+from .models import Upload, UploadStatus
 
 TUS_VERSION = "1.0.0"
 
@@ -112,7 +112,7 @@ def upload_resource(request: HttpRequest, upload_id) -> HttpResponse:
             return _tus_response(
                 415, _("Upload chunks must be sent as application/offset+octet-stream.")
             )
-        result = uploads.receive_chunk(
+        upload = uploads.receive_chunk(
             upload_id=upload_id,
             user=request.user,
             offset=_int_header(request, "Upload-Offset"),
@@ -121,7 +121,7 @@ def upload_resource(request: HttpRequest, upload_id) -> HttpResponse:
         )
     except uploads.UploadRefused as error:
         return _refusal(error)
-    headers = {"Upload_Offset": str(result.upload.offset)}
-    if result.completed:
-        headers["Upload_Complete"] = str(result.upload.stored_file_id)
+    headers = {"Upload_Offset": str(upload.offset)}
+    if upload.status == UploadStatus.COMPLETE:
+        headers["Upload_Complete"] = str(upload.stored_file_id)
     return _tus_response(204, **headers)

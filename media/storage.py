@@ -360,10 +360,6 @@ class PrivateFileSystemStorage(LocalFileStorage):
         raise PrivateObjectError(name or "")
 
 
-def private_storage() -> Storage:
-    return storages[PRIVATE]
-
-
 def ensure_buckets() -> list[str]:
     """Create missing buckets for every MinIO-backed storage; returns the names created."""
     created = []

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
@@ -252,12 +251,6 @@ def bytes_in_use(*, user: User) -> int:
 
 
 # -- services -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ChunkResult:
-    upload: Upload
-    completed: bool
-
-
 @transaction.atomic
 def create_upload(
     *, user: User, filename: str, length: int, metadata: dict | None = None
@@ -313,7 +306,7 @@ def _identify(upload: Upload, head: bytes) -> sniff.Format:
 
 def receive_chunk(
     *, upload_id, user: User, offset: int, stream: ReadableStream, length: int
-) -> ChunkResult:
+) -> Upload:
     """Store one PATCH body at ``offset``; on the last byte, verify and keep the file."""
     refusal: UploadRefused | None = None
     with transaction.atomic():
@@ -368,7 +361,7 @@ def receive_chunk(
                     refusal = refused
     if refusal is not None:
         raise refusal
-    return ChunkResult(upload=upload, completed=upload.status == UploadStatus.COMPLETE)
+    return upload
 
 
 def _complete(upload: Upload, sink: DiskSink | S3Sink) -> None:

@@ -31,10 +31,19 @@ _MEDIA_LIBRARY = [
     "wagtaildocs.choose_document",
 ]
 
+# Running the booking desk: calendars, check-in, approvals, booking for readers, rule overrides.
+_BOOKING_DESK = ["booking.manage_bookings", "booking.override_rules", "booking.view_booking"]
+# Setting up what can be booked (snippets in the Wagtail admin).
+_BOOKING_SETUP = [
+    f"booking.{action}_{model}"
+    for model in ("resource", "event", "eventseries", "qualification", "userqualification")
+    for action in ("add", "change", "view")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     READER: [],
     MAKER: [],
-    TECHNICIAN: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY],
+    TECHNICIAN: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY, *_BOOKING_DESK, *_BOOKING_SETUP],
     MODERATOR: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY, "ugc.moderate_work", "ugc.view_work"],
     ARCHIVIST: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY],
     LIBRARIAN_ADMIN: [
@@ -53,6 +62,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_user",
         "ugc.moderate_work",
         "ugc.view_work",
+        *_BOOKING_DESK,
+        *_BOOKING_SETUP,
+        *[
+            f"booking.{action}_{model}"
+            for model in ("location", "category", "bookingsuspension")
+            for action in ("add", "change", "view")
+        ],
     ],
 }
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("files/", include("media.urls")),
     path("works/", include("ugc.urls")),
+    path("booking/", include("booking.urls")),
     path("search/", cms_views.search, name="search"),
     path("", include("core.urls")),
 ]

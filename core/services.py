@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from kombu import Connection
 
-from .models import ServiceHeartbeat
+from .models import Notification, ServiceHeartbeat
 from .preferences import DISPLAY_COOKIE, DISPLAY_COOKIE_AGE, DisplayPreferences
 
 
@@ -141,4 +141,15 @@ def save_language(*, request_user, response: HttpResponse, language: str) -> Non
         max_age=settings.LANGUAGE_COOKIE_AGE,
         samesite="Lax",
         secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
+    )
+
+
+def notify(*, user, message: str, url: str = "") -> Notification:
+    """Leave a message on the reader's notifications page (in the language it was written in)."""
+    return Notification.objects.create(user=user, message=message[:500], url=url[:300])
+
+
+def mark_notifications_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
     )

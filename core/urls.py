@@ -6,5 +6,6 @@ app_name = "core"
 
 urlpatterns = [
     path("preferences/display/", views.display_preferences, name="display-preferences"),
+    path("notifications/", views.notifications, name="notifications"),
     path("preferences/language/", views.set_language, name="set-language"),
 ]

@@ -1,12 +1,14 @@
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
 from .forms import DisplayPreferencesForm, LanguageForm
+from .models import Notification
 from .preferences import DisplayPreferences
 
 
@@ -50,3 +52,15 @@ def set_language(request: HttpRequest) -> HttpResponse:
         request_user=request.user, response=response, language=form.cleaned_data["language"]
     )
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The reader's messages; newest first. Posting marks them all read."""
+    if request.method == "POST":
+        services.mark_notifications_read(user=request.user)
+        return redirect("core:notifications")
+    items = Notification.objects.filter(user=request.user)[:100]
+    unread = sum(1 for item in items if item.read_at is None)
+    return render(request, "core/notifications.html", {"items": items, "unread": unread})

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "cms",
     "media",
     "ugc",
+    "booking",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.contrib.postgres",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +276,9 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
     "media-requeue-stalled": {"task": "media.tasks.requeue_stalled", "schedule": 300.0},
     "media-clean-up-storage": {"task": "media.tasks.clean_up_storage", "schedule": 3600.0},
+    "booking-release-no-shows": {"task": "booking.tasks.release_no_shows", "schedule": 60.0},
+    "booking-expire-offers": {"task": "booking.tasks.expire_offers", "schedule": 60.0},
+    "booking-send-reminders": {"task": "booking.tasks.send_reminders", "schedule": 300.0},
 }
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -350,3 +355,17 @@ MEDIA_PROCESSING_MAX_ATTEMPTS = env.int("MEDIA_PROCESSING_MAX_ATTEMPTS", default
 MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", default=80_000_000)
 # Readers' comments: at most this many per reader in any ten minutes.
 UGC_COMMENTS_PER_10_MINUTES = env.int("UGC_COMMENTS_PER_10_MINUTES", default=5)
+
+# --- Booking --------------------------------------------------------------------------------
+# Check-in opens this long before the start; a booking not checked in this long after its start
+# is released as a no-show.
+BOOKING_CHECK_IN_OPENS_MINUTES = env.int("BOOKING_CHECK_IN_OPENS_MINUTES", default=30)
+BOOKING_NO_SHOW_GRACE_MINUTES = env.int("BOOKING_NO_SHOW_GRACE_MINUTES", default=15)
+# This many no-shows within the window suspend booking rights for the given number of days.
+BOOKING_NO_SHOW_LIMIT = env.int("BOOKING_NO_SHOW_LIMIT", default=3)
+BOOKING_NO_SHOW_WINDOW_DAYS = env.int("BOOKING_NO_SHOW_WINDOW_DAYS", default=90)
+BOOKING_SUSPENSION_DAYS = env.int("BOOKING_SUSPENSION_DAYS", default=30)
+# Readers get a reminder this many hours before a booking starts.
+BOOKING_REMINDER_HOURS = env.int("BOOKING_REMINDER_HOURS", default=24)
+# A place offered from the waiting list passes on if not confirmed within this many hours.
+BOOKING_OFFER_HOURS = env.int("BOOKING_OFFER_HOURS", default=12)

@@ -19,11 +19,19 @@ from booking.models import (
     BookingStatus,
     BookingSuspension,
     Closure,
+    EventSeries,
     Qualification,
 )
 from booking.services import BookingRefused
 
-from .factories import CategoryFactory, EventFactory, ResourceFactory, local, staff_member
+from .factories import (
+    CategoryFactory,
+    EventFactory,
+    LocationFactory,
+    ResourceFactory,
+    local,
+    staff_member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +215,11 @@ def test_buffer_between_bookings(user, other_user):
         "conflict", user=other_user, resource=studio, starts_at=local(1, 11), ends_at=local(1, 12)
     )
     refused(
-        "conflict", user=other_user, resource=studio, starts_at=local(1, 9, 30), ends_at=local(1, 10)
+        "conflict",
+        user=other_user,
+        resource=studio,
+        starts_at=local(1, 9, 30),
+        ends_at=local(1, 10),
     )
     services.book_resource(
         user=other_user, resource=studio, starts_at=local(1, 11, 30), ends_at=local(1, 12)
@@ -407,9 +419,6 @@ def test_recurring_bookings_are_all_or_nothing(user, other_user, room):
 
 
 def test_recurring_event_series_keeps_local_time_in_a_daylight_saving_zone():
-    from booking.models import EventSeries
-    from .factories import LocationFactory
-
     berlin = LocationFactory(timezone="Europe/Berlin")
     staff = staff_member()
     series = EventSeries.objects.create(

@@ -4,9 +4,11 @@ Locking, always in this order so that two transactions never wait on each other 
 
 1. the reader (a transaction-scoped advisory lock), so one reader's parallel requests cannot
    slip past a quota together;
-2. either the root of the resource's tree (``SELECT … FOR UPDATE``), so a room, its parts and
-   the equipment in it are decided one booking at a time, or the event's row, so the last
-   place goes to exactly one reader.
+2. the event's row, when the booking is a place at an event, so the last place goes to
+   exactly one reader;
+3. the root of the resource's tree (``SELECT … FOR UPDATE``), so a room, its parts and the
+   equipment in it are decided one booking at a time. Only staff saving an event take both
+   2 and 3 (the event, then the room it holds).
 
 Below the locks the exclusion constraint ``booking_no_overlap`` still refuses any overlap on
 one resource; its violation is reported like any other conflict.
@@ -784,24 +786,39 @@ def expire_offers(*, now: datetime | None = None) -> int:
 # --- Events, qualifications, feeds ----------------------------------------------------------
 
 
-def hold_for_event(*, event: Event, by: User) -> Event:
-    """Block the event's room (or human-library book) for its time, or refuse if it is taken."""
+def sync_event(*, event: Event, by: User) -> Event:
+    """Bring everything an event owns in line with it after staff saved it.
+
+    The room (or human-library book) is held for the event's time, or the save is refused if it
+    is taken; readers' places follow a change of time (and are told); a cancelled event lets
+    its room go. Staff lock themselves first, keeping the reader → event → tree order.
+    """
     with transaction.atomic():
+        _lock_reader(by.pk)
         event = _lock_event(event.pk)
+        if event.is_cancelled:
+            _cancel_places(event, reason=_("This event has been cancelled."))
+        else:
+            moved = event.bookings.filter(status__in=ACTIVE_STATUSES).exclude(
+                starts_at=event.starts_at, ends_at=event.ends_at
+            )
+            for booking in moved.select_for_update():
+                booking.starts_at, booking.ends_at = event.starts_at, event.ends_at
+                booking.blocked_until = event.ends_at
+                booking.reminder_sent_at = None
+                booking.sequence += 1
+                booking.save()
+                _notify(booking, "moved")
         current = event.room_booking
-        if current is not None and (
-            current.resource_id == event.resource_id
-            and (current.starts_at, current.ends_at) == (event.starts_at, event.ends_at)
-            and current.is_active
-            and not event.is_cancelled
-        ):
-            return event
+        wanted = None if event.is_cancelled else (event.resource_id, event.starts_at, event.ends_at)
         if current is not None and current.is_active:
+            if wanted == (current.resource_id, current.starts_at, current.ends_at):
+                return event
             Booking.objects.filter(pk=current.pk).update(
                 status=S.CANCELLED, cancelled_at=timezone.now()
             )
         hold = None
-        if event.resource_id and not event.is_cancelled:
+        if wanted is not None and event.resource_id:
             hold = book_resource(
                 user=by,
                 resource=event.resource,
@@ -813,6 +830,21 @@ def hold_for_event(*, event: Event, by: User) -> Event:
         event.room_booking = hold
         event.save(update_fields=["room_booking"])
     return event
+
+
+def _cancel_places(event: Event, *, reason: str) -> int:
+    places = list(event.bookings.select_for_update().filter(status__in=ACTIVE_STATUSES))
+    for booking in places:
+        booking.status = S.CANCELLED
+        booking.cancelled_at = timezone.now()
+        booking.cancel_reason = reason
+        booking.sequence += 1
+        booking.save()
+        _notify(booking, "cancelled")
+    WaitlistEntry.objects.filter(event=event, status=WaitlistStatus.WAITING).update(
+        status=WaitlistStatus.SKIPPED
+    )
+    return len(places)
 
 
 def generate_occurrences(*, series: EventSeries, by: User) -> list[Event]:
@@ -845,7 +877,7 @@ def generate_occurrences(*, series: EventSeries, by: User) -> list[Event]:
             )
             if series.resource_id:
                 try:
-                    hold_for_event(event=event, by=by)
+                    sync_event(event=event, by=by)
                 except BookingRefused as refusal:
                     raise BookingRefused(
                         refusal.code,
@@ -862,22 +894,13 @@ def cancel_event(*, event: Event, by: User, reason: str) -> int:
         raise PermissionDenied
     reason = _clean_reason(reason, required=True)
     with transaction.atomic():
+        _lock_reader(by.pk)
         event = _lock_event(event.pk)
         event.is_cancelled = True
         event.save(update_fields=["is_cancelled"])
-        places = list(event.bookings.select_for_update().filter(status__in=ACTIVE_STATUSES))
-        for booking in places:
-            booking.status = S.CANCELLED
-            booking.cancelled_at = timezone.now()
-            booking.cancel_reason = reason
-            booking.sequence += 1
-            booking.save()
-            _notify(booking, "cancelled")
-        WaitlistEntry.objects.filter(event=event, status=WaitlistStatus.WAITING).update(
-            status=WaitlistStatus.SKIPPED
-        )
-    hold_for_event(event=event, by=by)
-    return len(places)
+        cancelled = _cancel_places(event, reason=reason)
+        sync_event(event=event, by=by)
+    return cancelled
 
 
 def grant_qualification(

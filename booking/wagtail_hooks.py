@@ -45,17 +45,18 @@ class _ScheduleAfterSave:
             return super().form_valid(form)
         except services.BookingRefused as refusal:
             form.add_error(None, refusal.messages)
+            self.produced_error_message = self.get_error_message()
             return self.form_invalid(form)
 
 
 class EventCreateView(_ScheduleAfterSave, CreateView):
     def after_save(self, instance: Event) -> None:
-        services.hold_for_event(event=instance, by=self.request.user)
+        services.sync_event(event=instance, by=self.request.user)
 
 
 class EventEditView(_ScheduleAfterSave, EditView):
     def after_save(self, instance: Event) -> None:
-        services.hold_for_event(event=instance, by=self.request.user)
+        services.sync_event(event=instance, by=self.request.user)
 
 
 class SeriesCreateView(_ScheduleAfterSave, CreateView):

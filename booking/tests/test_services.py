@@ -19,6 +19,7 @@ from booking.models import (
     BookingStatus,
     BookingSuspension,
     Closure,
+    Event,
     EventSeries,
     Qualification,
 )
@@ -445,10 +446,22 @@ def test_an_event_holds_its_room_and_the_room_refuses_clashing_bookings(user):
     event = EventFactory(
         resource=room, location=room.location, starts_at=local(2, 14), ends_at=local(2, 16)
     )
-    services.hold_for_event(event=event, by=staff)
+    services.sync_event(event=event, by=staff)
     refused("conflict", user=user, resource=room, starts_at=local(2, 15), ends_at=local(2, 16))
-    services.cancel_event(event=event, by=staff, reason="讲者生病")
+    place = services.book_event(user=user, event=event)
+
+    # Staff move the event: the room hold and the readers' places follow.
+    Event.objects.filter(pk=event.pk).update(starts_at=local(2, 18), ends_at=local(2, 20))
+    services.sync_event(event=event, by=staff)
+    place.refresh_from_db()
+    assert (place.starts_at, place.sequence) == (local(2, 18), 1)
     services.book_resource(user=user, resource=room, starts_at=local(2, 15), ends_at=local(2, 16))
+    refused("conflict", user=user, resource=room, starts_at=local(2, 19), ends_at=local(2, 20))
+
+    assert services.cancel_event(event=event, by=staff, reason="讲者生病") == 1
+    place.refresh_from_db()
+    assert (place.status, place.cancel_reason) == (BookingStatus.CANCELLED, "讲者生病")
+    services.book_resource(user=user, resource=room, starts_at=local(2, 19), ends_at=local(2, 20))
 
 
 def test_event_places_and_one_place_per_reader(user):

@@ -262,7 +262,7 @@ def _staff_flags(booked_by: User | None, override_reason: str) -> tuple[bool, st
 # --- Making bookings ------------------------------------------------------------------------
 
 
-def _new_code() -> str:
+def new_check_in_code() -> str:
     return "".join(secrets.choice(CHECK_IN_ALPHABET) for _ in range(6))
 
 
@@ -271,7 +271,7 @@ def _insert(**fields) -> Booking:
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return Booking.objects.create(check_in_code=_new_code(), **fields)
+                return Booking.objects.create(check_in_code=new_check_in_code(), **fields)
         except IntegrityError as error:
             constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
             if constraint == "booking_no_overlap":

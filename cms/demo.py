@@ -179,12 +179,16 @@ def seed() -> list[str]:
     site = Site.objects.get(is_default_site=True)
     navigation = NavigationSettings.for_site(site)
     navigation.items.all().delete()
-    for order, section in enumerate(s for s in SECTIONS if s["nav"]):
-        navigation.items.add(
-            NavigationItem(
-                label=section["title"], link_page=pages[section["slug"]], sort_order=order
-            )
-        )
+    items = [
+        NavigationItem(label=section["title"], link_page=pages[section["slug"]])
+        for section in SECTIONS
+        if section["nav"]
+    ]
+    # The booking pages are an app, not a page in the tree: linked by URL, after the maker space.
+    items.insert(2, NavigationItem(label="预约", link_url="/booking/"))
+    for order, item in enumerate(items):
+        item.sort_order = order
+        navigation.items.add(item)
     # Child rows of a clusterable model are written when the parent is saved.
     navigation.save()
     footer = FooterSettings.for_site(site)

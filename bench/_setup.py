@@ -27,6 +27,7 @@ def setup_django() -> None:
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
     os.environ.setdefault("LIAOTU_VAR_DIR", str(BASE_DIR / "var" / "bench"))
     os.environ["DJANGO_DEBUG"] = "off"
+    os.environ["WHITENOISE_AUTOREFRESH"] = "off"
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
     sys.path.insert(0, str(BASE_DIR))
 

@@ -250,7 +250,9 @@ class Resource(ClusterableModel):
     class Meta:
         verbose_name = _("resource")
         verbose_name_plural = _("resources")
-        ordering = ["location__name", "name"]
+        # By name only: an ordering across the location would add a join to every lookup,
+        # including the row lock taken for each booking.
+        ordering = ["name"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_duration_minutes__gte=models.F("min_duration_minutes"))

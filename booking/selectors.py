@@ -14,6 +14,7 @@ from accounts.models import User
 from . import rules
 from .models import (
     ACTIVE_STATUSES,
+    AvailabilityWindow,
     Booking,
     BookingStatus,
     CalendarFeed,
@@ -21,6 +22,7 @@ from .models import (
     Closure,
     Event,
     Location,
+    OpeningHours,
     Resource,
     WaitlistEntry,
     WaitlistStatus,
@@ -52,15 +54,14 @@ def family_ids(resource: Resource) -> Family:
     return Family(root=root, ids=[resource.pk, *ancestors, *descendants])
 
 
-def resource_for_rules(pk: int) -> Resource:
-    """A resource with everything the rules read, in a fixed number of queries."""
-    return (
-        Resource.objects.select_related(
-            "location", "category", "required_qualification", "required_group"
-        )
-        .prefetch_related("availability", "location__opening_hours")
-        .get(pk=pk)
+def resource_for_rules(pk: int, *, lock: bool = False) -> Resource:
+    """A resource with everything the rules read about it, in one query (locked if asked)."""
+    found = Resource.objects.select_related(
+        "location", "category", "required_qualification", "required_group"
     )
+    if lock:
+        found = found.select_for_update(of=("self",))
+    return found.get(pk=pk)
 
 
 def blocking_bookings(
@@ -91,18 +92,27 @@ def open_windows(resource: Resource, day: date, *, closed: bool | None = None) -
         return []
     tz = resource.location.tz
     hours = [
-        rules.local_window(day, h.opens, h.closes, tz)
-        for h in resource.location.opening_hours.all()
-        if h.weekday == day.weekday()
+        rules.local_window(day, opens, closes, tz)
+        for opens, closes in OpeningHours.objects.filter(
+            location_id=resource.location_id, weekday=day.weekday()
+        ).values_list("opens", "closes")
     ]
+    # A resource with weekly windows of its own is bookable only within them, on any day.
+    windows = list(
+        AvailabilityWindow.objects.filter(resource_id=resource.pk).values_list(
+            "weekday", "starts", "ends", "valid_from", "valid_until"
+        )
+    )
+    if not windows:
+        return sorted(hours)
     own = [
-        rules.local_window(day, w.starts, w.ends, tz)
-        for w in resource.availability.all()
-        if w.weekday == day.weekday()
-        and (w.valid_from is None or w.valid_from <= day)
-        and (w.valid_until is None or day <= w.valid_until)
+        rules.local_window(day, starts, ends, tz)
+        for weekday, starts, ends, valid_from, valid_until in windows
+        if weekday == day.weekday()
+        and (valid_from is None or valid_from <= day)
+        and (valid_until is None or day <= valid_until)
     ]
-    return rules.intersect(hours, own) if resource.availability.all() else sorted(hours)
+    return rules.intersect(hours, own)
 
 
 @dataclass(frozen=True)

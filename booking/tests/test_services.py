@@ -54,7 +54,7 @@ def test_a_valid_booking_is_confirmed_with_a_check_in_code(user, room):
         user=user, resource=room, starts_at=local(1, 10), ends_at=local(1, 11)
     )
     assert booking.status == BookingStatus.CONFIRMED
-    assert len(booking.check_in_code) == 6
+    assert len(booking.check_in_code) == 8
     assert booking.blocked_until == booking.ends_at
 
 
@@ -473,3 +473,15 @@ def test_event_places_and_one_place_per_reader(user):
     with pytest.raises(BookingRefused) as caught:
         services.book_event(user=UserFactory(), event=event)
     assert caught.value.code == "full"
+
+
+def test_a_check_in_code_collision_is_retried_not_refused(user, other_user, room, monkeypatch):
+    first = services.book_resource(
+        user=user, resource=room, starts_at=local(1, 10), ends_at=local(1, 11)
+    )
+    codes = iter([first.check_in_code, "NEWCODE2"])
+    monkeypatch.setattr(services, "new_check_in_code", lambda: next(codes))
+    second = services.book_resource(
+        user=other_user, resource=room, starts_at=local(1, 14), ends_at=local(1, 15)
+    )
+    assert second.check_in_code == "NEWCODE2"

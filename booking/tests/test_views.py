@@ -122,7 +122,7 @@ def test_staff_check_a_reader_in_from_the_code(client, user, studio):
     client.post("/booking/staff/check-in/", {"code": booking.check_in_code})
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CHECKED_IN
-    unknown = client.get("/booking/staff/check-in/?code=NOPE42")
+    unknown = client.get("/booking/staff/check-in/?code=NOPE4242")
     assert "没有使用此签到码的预约" in unknown.content.decode()
 
 

@@ -455,9 +455,7 @@ def book_event(
                     exclude=None,
                 )
             if locked.bookings.filter(user=user, status__in=ACTIVE_STATUSES).exists():
-                raise BookingRefused(
-                    "already_booked", _("You already have a place at this event.")
-                )
+                raise BookingRefused("already_booked", _("You already have a place at this event."))
             if selectors.places_taken(locked) >= locked.capacity:
                 raise BookingRefused(
                     "full", _("This event is full. You can join the waiting list instead.")

@@ -40,12 +40,25 @@ _BOOKING_SETUP = [
     for action in ("add", "change", "view")
 ]
 
+# The archive desk: restricted records, masters, consent forms, access and takedown decisions,
+# and editing the records (snippets in the Wagtail admin).
+_ARCHIVE = [
+    "oral_history.view_restricted_interview",
+    "oral_history.manage_access",
+    *[
+        f"oral_history.{action}_{model}"
+        for model in ("interview", "narrator", "collection", "series", "subject", "place",
+                      "consent", "indexsegment", "interviewmedia")
+        for action in ("add", "change", "view")
+    ],
+]  # fmt: skip
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     READER: [],
     MAKER: [],
     TECHNICIAN: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY, *_BOOKING_DESK, *_BOOKING_SETUP],
     MODERATOR: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY, "ugc.moderate_work", "ugc.view_work"],
-    ARCHIVIST: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY],
+    ARCHIVIST: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY, *_ARCHIVE],
     LIBRARIAN_ADMIN: [
         *_ADMIN_ACCESS,
         *_MEDIA_LIBRARY,
@@ -64,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ugc.view_work",
         *_BOOKING_DESK,
         *_BOOKING_SETUP,
+        *_ARCHIVE,
         *[
             f"booking.{action}_{model}"
             for model in ("location", "category", "bookingsuspension")

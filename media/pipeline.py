@@ -24,7 +24,7 @@ from core.tasks import enqueue
 
 from . import processing
 from .models import Derivative, MediaAsset, ProcessingStatus, StoredFile
-from .services import new_key, storage_for
+from .services import download_to, new_key, storage_for
 
 
 def create_asset(*, original: StoredFile, kind: str, fmt: str) -> MediaAsset:
@@ -53,15 +53,6 @@ def _claim(asset_id, *, lease_seconds: int) -> MediaAsset | None:
     return MediaAsset.objects.select_related("original").get(pk=asset_id) if claimed else None
 
 
-def _download(stored: StoredFile, target: Path) -> str:
-    digest = hashlib.sha256()
-    with open(target, "wb") as handle:
-        for chunk in storage_for(stored.visibility).stream(stored.key):
-            digest.update(chunk)
-            handle.write(chunk)
-    return digest.hexdigest()
-
-
 def _fail(asset: MediaAsset, reason: str) -> None:
     MediaAsset.objects.filter(pk=asset.pk).update(
         status=ProcessingStatus.FAILED, failure_reason=reason, processing_started_at=None
@@ -81,7 +72,7 @@ def run(asset_id, *, lease_seconds: int | None = None) -> str:
         with tempfile.TemporaryDirectory(prefix="liaotu-media-") as tmp:
             workdir = Path(tmp)
             source = workdir / f"original.{asset.format}"
-            digest = _download(original, source)
+            digest = download_to(stored_file=original, target=source)
             result = processing.process(source, workdir, kind=asset.kind, fmt=asset.format)
             for output in result.outputs:
                 with open(output.path, "rb") as handle:

@@ -3,7 +3,7 @@ the object it was about to describe, and a deleted row takes its object with it 
 
 import hashlib
 import uuid
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from django.core.files import File
 from django.core.files.storage import storages
@@ -21,6 +21,16 @@ HASH_CHUNK = 1024 * 1024
 
 def storage_for(visibility: str):
     return storages["default" if visibility == Visibility.PUBLIC else "private"]
+
+
+def download_to(*, stored_file: StoredFile, target: Path) -> str:
+    """Copy a stored object to a local file (for ffmpeg and friends); returns its SHA-256."""
+    digest = hashlib.sha256()
+    with open(target, "wb") as handle:
+        for chunk in storage_for(stored_file.visibility).stream(stored_file.key):
+            digest.update(chunk)
+            handle.write(chunk)
+    return digest.hexdigest()
 
 
 def _sha256(content: File) -> str:

@@ -31,9 +31,11 @@ def _seconds(hours, minutes, seconds, millis) -> float:
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
 
 
-def parse(data: bytes) -> list[Cue]:
-    if len(data) > MAX_BYTES:
-        raise WebVTTError(_("The captions file is larger than 512 KB."))
+def parse(data: bytes, *, max_bytes: int = MAX_BYTES) -> list[Cue]:
+    if len(data) > max_bytes:
+        raise WebVTTError(
+            _("The file is larger than %(size)d KB.") % {"size": max_bytes // 1024}
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

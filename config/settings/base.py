@@ -39,7 +39,9 @@ INSTALLED_APPS = [
     "media",
     "ugc",
     "booking",
+    "oral_history",
     # Wagtail
+    "wagtail.contrib.sitemaps",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -276,6 +278,10 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
     "media-requeue-stalled": {"task": "media.tasks.requeue_stalled", "schedule": 300.0},
     "media-clean-up-storage": {"task": "media.tasks.clean_up_storage", "schedule": 3600.0},
+    "oral-history-redacted-copies": {
+        "task": "oral_history.tasks.resume_redacted_copies",
+        "schedule": 300.0,
+    },
     "booking-release-no-shows": {"task": "booking.tasks.release_no_shows", "schedule": 60.0},
     "booking-expire-offers": {"task": "booking.tasks.expire_offers", "schedule": 60.0},
     "booking-send-reminders": {"task": "booking.tasks.send_reminders", "schedule": 300.0},
@@ -369,3 +375,14 @@ BOOKING_SUSPENSION_DAYS = env.int("BOOKING_SUSPENSION_DAYS", default=30)
 BOOKING_REMINDER_HOURS = env.int("BOOKING_REMINDER_HOURS", default=24)
 # A place offered from the waiting list passes on if not confirmed within this many hours.
 BOOKING_OFFER_HOURS = env.int("BOOKING_OFFER_HOURS", default=12)
+
+# --- 辽海往事 oral history ------------------------------------------------------------------------
+# Map tiles for the places map, e.g. "https://tile.example.org/{z}/{x}/{y}.png" (tianditu or a
+# self-hosted server); empty shows markers on a blank map. The tile host is added to the CSP.
+ORAL_HISTORY_TILE_URL = env.str("ORAL_HISTORY_TILE_URL", default="")
+ORAL_HISTORY_TILE_ATTRIBUTION = env.str("ORAL_HISTORY_TILE_ATTRIBUTION", default="")
+if ORAL_HISTORY_TILE_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tiles = _urlsplit(ORAL_HISTORY_TILE_URL.replace("{s}", "a"))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")

@@ -1,0 +1,545 @@
+"""Pages of 辽海往事 and the archive desk. Every view asks ``selectors`` who may see what; a
+record or part the user may not see answers 404, whether it exists or not."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from media.delivery import stream_response
+from media.services import storage_for
+
+from . import citations, iiif, oai, ohms, selectors, services
+from .forms import (
+    AccessForm,
+    AccessRequestForm,
+    ConsentForm,
+    GrantForm,
+    NoteForm,
+    OHMSImportForm,
+    RecordingForm,
+    RedactionForm,
+    TakedownForm,
+    TranscriptForm,
+)
+from .models import (
+    AccessLevel,
+    AccessRequest,
+    Collection,
+    Consent,
+    Interview,
+    InterviewMedia,
+    Narrator,
+    Redaction,
+    Subject,
+    TakedownRequest,
+    Transcript,
+)
+
+desk_required = permission_required("oral_history.view_restricted_interview", raise_exception=True)
+decide_required = permission_required("oral_history.manage_access", raise_exception=True)
+
+
+def _interview_or_404(request: HttpRequest, pk: int) -> Interview:
+    interview = selectors.interview_for(request.user, pk)
+    if interview is None:
+        raise Http404
+    return interview
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    interviews = selectors.listing(selectors.visible_interviews(request.user))
+    return render(
+        request,
+        "oral_history/index.html",
+        {
+            "recent": interviews.order_by("-created_at")[:6],
+            "collections": Collection.objects.all(),
+            "subjects": Subject.objects.filter(
+                interview__in=selectors.visible_interviews(request.user)
+            ).distinct(),
+        },
+    )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    per_page = 20
+    hits = selectors.search(request.user, query, limit=per_page + 1, offset=(page - 1) * per_page)
+    return render(
+        request,
+        "oral_history/search.html",
+        {
+            "query": query,
+            "hits": hits[:per_page],
+            "page": page,
+            "has_next": len(hits) > per_page,
+        },
+    )
+
+
+def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = _interview_or_404(request, pk)
+    user = request.user
+    staff = selectors.is_archive_staff(user)
+    transcript = Transcript.objects.filter(interview=interview).first()
+    transcript_open = bool(transcript and selectors.part_available(user, interview, transcript))
+    cues = selectors.transcript_cues(transcript, public=not staff) if transcript_open else []
+    media = selectors.playable_media(user, interview)
+    players = [(item, selectors.access_file(item, staff=staff)) for item in media]
+    url = request.build_absolute_uri(reverse("oral_history:interview", args=[interview.pk]))
+    pending = (
+        user.is_authenticated
+        and AccessRequest.objects.filter(
+            interview=interview, reader=user, status=AccessRequest.Status.PENDING
+        ).exists()
+    )
+    try:
+        start_at = max(0.0, float(request.GET.get("t", "0")))
+    except ValueError:
+        start_at = 0.0
+    return render(
+        request,
+        "oral_history/interview.html",
+        {
+            "interview": interview,
+            "parts_open": selectors.part_available(user, interview),
+            "players": players,
+            "transcript": transcript if transcript_open else None,
+            "has_hidden_transcript": bool(transcript) and not transcript_open,
+            "cues": cues,
+            "segments": selectors.shown_segments(user, interview),
+            "gbt": citations.gbt7714(interview, url),
+            "chicago": citations.chicago(interview, url),
+            "can_request": interview.access_level == AccessLevel.REQUEST
+            and not selectors.part_available(user, interview),
+            "pending": pending,
+            "request_form": AccessRequestForm(),
+            "staff": staff,
+            "start_at": start_at,
+            "manifest_available": bool(media),
+        },
+    )
+
+
+def media_stream(request: HttpRequest, pk: int, media_id) -> HttpResponse:
+    interview = _interview_or_404(request, pk)
+    item = get_object_or_404(InterviewMedia.objects.select_related("asset"), pk=media_id,
+                             interview=interview)  # fmt: skip
+    if not selectors.part_available(request.user, interview, item):
+        raise Http404
+    stored = selectors.access_file(item, staff=selectors.is_archive_staff(request.user))
+    if stored is None:
+        raise Http404
+    response = stream_response(
+        request,
+        storage=storage_for(stored.visibility),
+        name=stored.key,
+        content_type=stored.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def transcript_vtt(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = _interview_or_404(request, pk)
+    transcript = Transcript.objects.filter(interview=interview).first()
+    if transcript is None or not selectors.part_available(request.user, interview, transcript):
+        raise Http404
+    staff = selectors.is_archive_staff(request.user)
+    body = services.render_vtt(selectors.transcript_cues(transcript, public=not staff))
+    response = HttpResponse(body, content_type="text/vtt; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def manifest(request: HttpRequest, pk: int) -> JsonResponse:
+    interview = _interview_or_404(request, pk)
+    items, transcript = iiif.manifest_parts(request, interview)
+    if not items:
+        raise Http404
+    response = JsonResponse(
+        iiif.manifest(request, interview, items, transcript=transcript),
+        json_dumps_params={"ensure_ascii": False},
+        content_type='application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"',
+    )
+    response["Access-Control-Allow-Origin"] = "*" if interview.access_level == "open" else ""
+    if not response["Access-Control-Allow-Origin"]:
+        del response["Access-Control-Allow-Origin"]
+    return response
+
+
+@desk_required
+def ohms_export(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = _interview_or_404(request, pk)
+    public = request.GET.get("version") == "public"
+    response = HttpResponse(
+        ohms.export_record(interview, public=public), content_type="application/xml"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{interview.accession_number}.xml"'
+    return response
+
+
+@login_required
+@require_POST
+def request_access(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = _interview_or_404(request, pk)
+    form = AccessRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_access(
+                interview=interview, reader=request.user, purpose=form.cleaned_data["purpose"]
+            )
+            messages.success(request, _("Your request has been sent to the archivists."))
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+    else:
+        messages.error(request, _("Please say what you will use the interview for."))
+    return redirect("oral_history:interview", pk=interview.pk)
+
+
+def takedown(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = _interview_or_404(request, pk)
+    form = TakedownForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.submit_takedown(interview=interview, **form.cleaned_data)
+        messages.success(
+            request, _("We have received your request and will contact you within 5 working days.")
+        )
+        return redirect("oral_history:interview", pk=interview.pk)
+    return render(request, "oral_history/takedown.html", {"interview": interview, "form": form})
+
+
+def narrators(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "oral_history/narrators.html",
+        {"narrators": selectors.narrators_with_visible(request.user)},
+    )
+
+
+def narrator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    interviews = selectors.listing(
+        selectors.visible_interviews(request.user).filter(narrators__pk=pk)
+    )
+    narrator = get_object_or_404(Narrator, pk=pk)
+    if not interviews:
+        raise Http404
+    return render(
+        request,
+        "oral_history/narrator.html",
+        {"narrator": narrator, "interviews": interviews},
+    )
+
+
+def _browse(request: HttpRequest, title: str, interviews, intro: str = "") -> HttpResponse:
+    page = Paginator(selectors.listing(interviews), 20).get_page(request.GET.get("page"))
+    return render(
+        request, "oral_history/browse.html", {"title": title, "page": page, "intro": intro}
+    )
+
+
+def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    collection = get_object_or_404(Collection, slug=slug)
+    interviews = selectors.visible_interviews(request.user).filter(collection=collection)
+    return _browse(request, collection.name, interviews, collection.description)
+
+
+def subject_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    subject = get_object_or_404(Subject, slug=slug)
+    interviews = selectors.visible_interviews(request.user).filter(subjects=subject)
+    return _browse(request, subject.name, interviews)
+
+
+def places(request: HttpRequest) -> HttpResponse:
+    points = selectors.map_points(request.user)
+    return render(
+        request,
+        "oral_history/places.html",
+        {
+            "points": points,
+            "tile_url": settings.ORAL_HISTORY_TILE_URL,
+            "tile_attribution": settings.ORAL_HISTORY_TILE_ATTRIBUTION,
+        },
+    )
+
+
+def timeline(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "oral_history/timeline.html",
+        {"decades": selectors.interviews_by_year(request.user)},
+    )
+
+
+@csrf_exempt  # OAI-PMH allows POST from harvesters, which carry no CSRF token; it only reads.
+def oai_pmh(request: HttpRequest) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405)
+    return oai.Provider(request).respond()
+
+
+def api_interviews(request: HttpRequest) -> JsonResponse:
+    interviews = selectors.listing(selectors.visible_interviews(request.user))
+    page = Paginator(interviews.order_by("pk"), 50).get_page(request.GET.get("page"))
+    return JsonResponse(
+        {
+            "count": page.paginator.count,
+            "next": page.next_page_number() if page.has_next() else None,
+            "results": [_summary(request, interview) for interview in page],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _summary(request: HttpRequest, interview: Interview) -> dict:
+    return {
+        "id": interview.pk,
+        "accession_number": interview.accession_number,
+        "title": interview.title,
+        "date": interview.interview_date.isoformat() if interview.interview_date else None,
+        "collection": interview.collection.slug,
+        "narrators": [n.public_name for n in interview.narrators.all()],
+        "places": [p.name for p in interview.places.all()],
+        "subjects": [s.name for s in interview.subjects.all()],
+        "access_level": interview.access_level,
+        "url": request.build_absolute_uri(reverse("oral_history:interview", args=[interview.pk])),
+    }
+
+
+def api_interview(request: HttpRequest, pk: int) -> JsonResponse:
+    interview = _interview_or_404(request, pk)
+    user = request.user
+    data = _summary(request, interview)
+    data["summary"] = interview.summary
+    data["segments"] = [
+        {"start": s.start, "title": s.title, "synopsis": s.synopsis, "keywords": s.keywords,
+         "partial_transcript": s.partial_transcript}
+        for s in selectors.shown_segments(user, interview)
+    ]  # fmt: skip
+    data["media"] = [
+        request.build_absolute_uri(reverse("oral_history:media", args=[interview.pk, item.pk]))
+        for item in selectors.playable_media(user, interview)
+    ]
+    transcript = Transcript.objects.filter(interview=interview).first()
+    data["transcript"] = (
+        request.build_absolute_uri(reverse("oral_history:transcript-vtt", args=[interview.pk]))
+        if transcript and selectors.part_available(user, interview, transcript)
+        else None
+    )
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+# --- The archive desk -------------------------------------------------------------------------
+
+
+@desk_required
+def desk(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "oral_history/desk.html",
+        {
+            "requests": selectors.pending_requests(),
+            "takedowns": TakedownRequest.objects.exclude(
+                status__in=[TakedownRequest.Status.WITHDRAWN, TakedownRequest.Status.DECLINED]
+            ).select_related("interview"),
+            "interviews": Interview.objects.order_by("-updated_at")[:30],
+            "import_form": OHMSImportForm(),
+            "grant_form": GrantForm(),
+            "note_form": NoteForm(),
+        },
+    )
+
+
+@decide_required
+@require_POST
+def decide_request(request: HttpRequest, request_id: int) -> HttpResponse:
+    get_object_or_404(AccessRequest, pk=request_id)
+    try:
+        if request.POST.get("action") == "grant":
+            form = GrantForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Enter a number of days between 1 and 366."))
+            services.grant_access(request_id=request_id, user=request.user,
+                                  days=form.cleaned_data["days"],
+                                  note=form.cleaned_data["note"])  # fmt: skip
+            messages.success(request, _("Access granted."))
+        elif request.POST.get("action") == "revoke":
+            services.revoke_access(request_id=request_id, user=request.user,
+                                   note=request.POST.get("note", ""))  # fmt: skip
+            messages.success(request, _("Access revoked."))
+        else:
+            services.decline_access(request_id=request_id, user=request.user,
+                                    note=request.POST.get("note", ""))  # fmt: skip
+            messages.success(request, _("Request declined."))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect("oral_history:desk")
+
+
+@decide_required
+@require_POST
+def resolve_takedown(request: HttpRequest, takedown_id: int) -> HttpResponse:
+    get_object_or_404(TakedownRequest, pk=takedown_id)
+    resolution = request.POST.get("note", "")
+    try:
+        if request.POST.get("action") == "withdraw":
+            services.withdraw(takedown_id=takedown_id, user=request.user, resolution=resolution)
+            messages.success(request, _("The interview has been withdrawn from public view."))
+        else:
+            services.decline_takedown(
+                takedown_id=takedown_id, user=request.user, resolution=resolution
+            )
+            messages.success(request, _("The request has been declined."))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect("oral_history:desk")
+
+
+@desk_required
+@require_POST
+def import_ohms(request: HttpRequest) -> HttpResponse:
+    form = OHMSImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose an OHMS XML file and a collection."))
+        return redirect("oral_history:desk")
+    try:
+        interview = ohms.import_record(
+            data=form.cleaned_data["file"].read(),
+            collection=form.cleaned_data["collection"],
+            user=request.user,
+        )
+    except ValidationError as error:
+        messages.error(
+            request, _("The OHMS file was not imported: %(why)s") % {"why": _errors(error)}
+        )
+        return redirect("oral_history:desk")
+    messages.success(request, _("Imported “%(title)s”.") % {"title": interview.title})
+    return redirect("oral_history:desk-interview", pk=interview.pk)
+
+
+@desk_required
+def desk_interview(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = get_object_or_404(Interview, pk=pk)
+    transcript = Transcript.objects.filter(interview=interview).first()
+    consent_form = ConsentForm(interview=interview)
+    transcript_form = TranscriptForm(
+        initial={
+            "vtt": transcript.vtt if transcript else "",
+            "access_level": transcript.access_level if transcript else AccessLevel.OPEN,
+            "embargo_until": transcript.embargo_until if transcript else None,
+        }
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "transcript":
+                transcript_form = TranscriptForm(request.POST, request.FILES)
+                if transcript_form.is_valid():
+                    data = transcript_form.cleaned_data
+                    services.save_transcript(
+                        interview=interview, vtt=data["source"], user=request.user,
+                        access_level=data["access_level"], embargo_until=data["embargo_until"],
+                    )  # fmt: skip
+                    messages.success(request, _("Transcript saved."))
+                    return redirect("oral_history:desk-interview", pk=pk)
+            elif action == "redact":
+                form = RedactionForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(_("Enter a start, an end and a reason."))
+                services.add_redaction(interview=interview, user=request.user, **form.cleaned_data)
+                messages.success(request, _("Range redacted; a new public copy is being made."))
+                return redirect("oral_history:desk-interview", pk=pk)
+            elif action == "unredact":
+                redaction = get_object_or_404(
+                    Redaction, pk=request.POST.get("redaction"), interview=interview
+                )
+                services.remove_redaction(redaction=redaction, user=request.user)
+                messages.success(request, _("Redaction removed."))
+                return redirect("oral_history:desk-interview", pk=pk)
+            elif action == "recording":
+                form = RecordingForm(request.POST, request.FILES)
+                if not form.is_valid():
+                    raise ValidationError(_("Choose a recording to upload."))
+                services.upload_recording(interview=interview, user=request.user,
+                                          upload=form.cleaned_data["file"],
+                                          title=form.cleaned_data["title"])  # fmt: skip
+                messages.success(request, _("Recording uploaded; the access copy is being made."))
+                return redirect("oral_history:desk-interview", pk=pk)
+            elif action == "consent":
+                consent_form = ConsentForm(request.POST, request.FILES, interview=interview)
+                if consent_form.is_valid():
+                    data = dict(consent_form.cleaned_data)
+                    services.record_consent(interview=interview, user=request.user, **data)
+                    messages.success(request, _("Consent recorded."))
+                    return redirect("oral_history:desk-interview", pk=pk)
+            elif action == "access":
+                form = AccessForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(_("Choose a level and give a reason."))
+                services.set_access(
+                    interview=interview, level=form.cleaned_data["access_level"],
+                    embargo_until=form.cleaned_data["embargo_until"], user=request.user,
+                    reason=form.cleaned_data["reason"],
+                )  # fmt: skip
+                messages.success(request, _("Access level changed."))
+                return redirect("oral_history:desk-interview", pk=pk)
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+    return render(
+        request,
+        "oral_history/desk_interview.html",
+        {
+            "interview": interview,
+            "transcript_form": transcript_form,
+            "redaction_form": RedactionForm(),
+            "recording_form": RecordingForm(),
+            "consent_form": consent_form,
+            "access_form": AccessForm(
+                initial={
+                    "access_level": interview.access_level,
+                    "embargo_until": interview.embargo_until,
+                }
+            ),
+            "redactions": interview.redactions.all(),
+            "media": interview.media.select_related("asset"),
+            "consents": interview.consents.select_related("narrator", "scanned_form"),
+            "requests": interview.access_requests.select_related("reader"),
+            "audit": interview.audit.select_related("actor")[:50],
+        },
+    )
+
+
+@desk_required
+def consent_form(request: HttpRequest, consent_id: int) -> HttpResponse:
+    """The scanned consent form: archive staff only, never cached, never a public URL."""
+    consent = get_object_or_404(Consent.objects.select_related("scanned_form"), pk=consent_id)
+    stored = consent.scanned_form
+    if stored is None:
+        raise Http404
+    response = stream_response(
+        request,
+        storage=storage_for(stored.visibility),
+        name=stored.key,
+        content_type=stored.content_type,
+        filename=stored.original_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -5,9 +5,8 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.documents import urls as wagtaildocs_urls
-
 from wagtail.contrib.sitemaps import Sitemap as PageSitemap
+from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
 from core import views as core_views

@@ -6,6 +6,7 @@ shorter words inside long ones) into space-separated tokens and store them in a 
 tsvector. For recall, every run of Chinese characters also contributes its character bigrams,
 appended after the words so that consecutive bigrams sit at consecutive positions: a query word
 the dictionary splits differently (a name, a dialect word) still matches as a phrase of bigrams.
+Single Chinese characters are indexed as well, so a one-character query (港, 矿) finds them.
 
 Queries are segmented the same way: each query word must match either as a word or as the
 phrase of its bigrams, and all query words must match (AND).
@@ -69,14 +70,26 @@ def bigrams(text: str) -> list[str]:
     return grams
 
 
+def unigrams(text: str) -> list[str]:
+    return [char for run in _HAN.findall(text or "") for char in run]
+
+
 def segment(text: str) -> str:
-    """The text to put into a ``'simple'`` tsvector: words, then bigrams, space-separated."""
-    return " ".join([*words(text), *bigrams(text)])
+    """The text to put into a ``'simple'`` tsvector: words, bigrams, then single characters."""
+    return " ".join([*words(text), *bigrams(text), *unigrams(text)])
 
 
-def vector(text: str, weight: str = "D") -> Combinable:
-    """A SearchVector expression over already segmented text, for ``update(search=...)``."""
-    return SearchVector(Value(segment(text)), config=CONFIG, weight=weight)
+def weighted_vector(*parts: tuple[str, str]) -> Combinable:
+    """A tsvector expression from (text, weight) pairs, each segmented; for saving a row."""
+    vectors = [
+        SearchVector(Value(segment(text)), config=CONFIG, weight=weight)
+        for text, weight in parts
+        if text
+    ] or [SearchVector(Value(""), config=CONFIG)]
+    combined = vectors[0]
+    for more in vectors[1:]:
+        combined = combined + more
+    return combined
 
 
 def query_words(query: str) -> list[str]:

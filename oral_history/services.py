@@ -9,10 +9,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Value
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
@@ -150,20 +148,6 @@ def render_vtt(cues: list[selectors.ShownCue]) -> str:
 # --- Search index -----------------------------------------------------------------------------
 
 
-def _vector(*weighted: tuple[str, str]):
-    vectors = [
-        SearchVector(Value(textsearch.segment(text)), config=textsearch.CONFIG, weight=weight)
-        for text, weight in weighted
-        if text
-    ]
-    if not vectors:
-        return SearchVector(Value(""), config=textsearch.CONFIG)
-    combined = vectors[0]
-    for more in vectors[1:]:
-        combined = combined + more
-    return combined
-
-
 def index_passages(interview: Interview) -> list[Passage]:
     """The passages that make the interview findable (public transcript only)."""
     people = " ".join(n.public_name for n in interview.narrators.all())
@@ -176,7 +160,9 @@ def index_passages(interview: Interview) -> list[Passage]:
             kind=Passage.Kind.RECORD,
             part_level=AccessLevel.OPEN,
             text=interview.summary or interview.title,
-            search=_vector((interview.title, "A"), (extra, "B"), (interview.summary, "B")),
+            search=textsearch.weighted_vector(
+                (interview.title, "A"), (extra, "B"), (interview.summary, "B")
+            ),
         )
     ]
     redactions = selectors.redactions_of(interview)
@@ -193,7 +179,7 @@ def index_passages(interview: Interview) -> list[Passage]:
                 part_embargo_until=segment.embargo_until,
                 start=segment.start,
                 text=" ".join(t for t in (segment.title, segment.synopsis, partial) if t),
-                search=_vector(
+                search=textsearch.weighted_vector(
                     (segment.title, "A"), (keywords, "B"), (segment.synopsis, "B"), (partial, "C")
                 ),
             )
@@ -215,7 +201,7 @@ def index_passages(interview: Interview) -> list[Passage]:
                     start=chunk[0].start,
                     cues=[[c.start, c.text] for c in chunk],
                     text=text,
-                    search=_vector((text, "D")),
+                    search=textsearch.weighted_vector((text, "D")),
                 )
             )
             chunk.clear()

@@ -161,6 +161,29 @@ def _sync_to_vtt(transcript: str, sync: str, duration: int) -> str:
     return "\n".join(cues)
 
 
+_OPEN_END = re.compile(r"^(?P<start>[\d:.]+)\s+-->\s+0?0:00:00\.000\s*$", re.MULTILINE)
+_TIMING_START = re.compile(r"^([\d:.]+)\s+-->", re.MULTILINE)
+
+
+def _vtt_seconds(value: str) -> float:
+    parts = [float(p) for p in value.split(":")]
+    return sum(p * 60**n for n, p in enumerate(reversed(parts)))
+
+
+def _repair_open_ends(vtt: str) -> str:
+    """OHMS writes ``--> 00:00:00.000`` for a cue whose end it does not know (often the last
+    one); such a cue ends where the next one starts, or 10 seconds later."""
+    starts = [_vtt_seconds(m.group(1)) for m in _TIMING_START.finditer(vtt)]
+
+    def fix(match: re.Match) -> str:
+        start = _vtt_seconds(match.group("start"))
+        later = [s for s in starts if s > start]
+        end = min(later) if later else start + 10
+        return f"{match.group('start')} --> {services._vtt_time(end)}"
+
+    return _OPEN_END.sub(fix, vtt)
+
+
 def parse(data: bytes) -> Record:
     if len(data) > MAX_BYTES:
         raise OHMSError(_("The OHMS file is larger than 8 MB."))
@@ -185,7 +208,7 @@ def parse(data: bytes) -> Record:
     except ValueError:
         date = None
     duration = _duration(_text(record, "duration"))
-    vtt = _text(record, "vtt_transcript")
+    vtt = _repair_open_ends(_text(record, "vtt_transcript"))
     transcript, sync = _text(record, "transcript"), _text(record, "sync")
     if not vtt and transcript and sync:
         vtt = _sync_to_vtt(transcript, sync, duration)
@@ -319,7 +342,14 @@ def export_record(interview: Interview, *, public: bool) -> bytes:
     _add(mediafile, "clip_format", clip)
     _add(record, "language", interview.language)
     index = _add(record, "index")
-    for segment in interview.segments.all():
+    segments = list(interview.segments.all())
+    if public:
+        redactions = selectors.redactions_of(interview)
+        segments = [s for s in segments if s.access_level == "open"]
+        for segment in segments:
+            if selectors.starts_redacted(segment.start, redactions):
+                segment.partial_transcript = ""
+    for segment in segments:
         point = _add(index, "point")
         _add(point, "time", str(int(segment.start)))
         _add(point, "title", segment.title)

@@ -147,6 +147,12 @@ def redactions_of(interview: Interview) -> list[tuple[float, float]]:
     return list(Redaction.objects.filter(interview=interview).values_list("start", "end"))
 
 
+def starts_redacted(seconds: float, ranges: list[tuple[float, float]]) -> bool:
+    """Does a segment starting at ``seconds`` start inside a redacted range? Its partial
+    transcript is then withheld from the public."""
+    return any(start <= seconds < end for start, end in ranges)
+
+
 def _overlaps(start: float, end: float, ranges: list[tuple[float, float]]) -> bool:
     return any(start < r_end and end > r_start for r_start, r_end in ranges)
 
@@ -185,7 +191,7 @@ def shown_segments(user: Viewer, interview: Interview) -> list[IndexSegment]:
     for segment in segments:
         if not part_available(user, interview, segment):
             continue
-        if any(start <= segment.start < end for start, end in ranges):
+        if starts_redacted(segment.start, ranges):
             segment.partial_transcript = ""
         shown.append(segment)
     return shown

@@ -168,7 +168,7 @@ def index_passages(interview: Interview) -> list[Passage]:
     redactions = selectors.redactions_of(interview)
     for segment in IndexSegment.objects.filter(interview=interview):
         partial = segment.partial_transcript
-        if any(start <= segment.start < end for start, end in redactions):
+        if selectors.starts_redacted(segment.start, redactions):
             partial = ""
         keywords = " ".join([*segment.keywords, *segment.subjects])
         passages.append(

@@ -91,9 +91,10 @@ def with_content(interview: Interview, *, vtt: str = VTT, recording: bool = True
         name="沈阳", defaults={"latitude": "41.8057", "longitude": "123.4315"}
     )
     interview.places.add(place)
+    factory_gps = [{"lat": 41.8, "lng": 123.4, "text": "纺织厂"}]
     interview.segments.create(start=0, title="进厂", synopsis="进入纺织厂",
                               keywords=["纺织厂"], partial_transcript="第一天进纺织厂",
-                              gps_points=[{"lat": 41.8, "lng": 123.4, "text": "纺织厂"}])  # fmt: skip
+                              gps_points=factory_gps)  # fmt: skip
     interview.segments.create(start=24, title="家事", synopsis="姐姐的往事",
                               partial_transcript="那是我姐姐的秘密")  # fmt: skip
     item = None

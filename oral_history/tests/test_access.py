@@ -45,8 +45,8 @@ def _found_by_search(client: Client, interview, query: str) -> bool:
 
 def _harvested(client: Client, interview) -> str:
     """'record' if OAI-PMH gives the metadata, 'deleted', or 'absent'."""
-    body = client.get(reverse("oral_history:oai"), {"verb": "ListRecords",
-                                                     "metadataPrefix": "oai_dc"}).content.decode()  # fmt: skip
+    query = {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
+    body = client.get(reverse("oral_history:oai"), query).content.decode()
     marker = f"interview/{interview.pk}</identifier>"
     if marker not in body:
         return "absent"
@@ -237,7 +237,7 @@ def _upload(name: str, data: bytes):
 
 
 def test_guessing_ids_of_restricted_interviews_reveals_nothing(tmp_path, people):
-    interview, item = _setup(tmp_path, people, access_level=AccessLevel.RESTRICTED)
+    interview, _item = _setup(tmp_path, people, access_level=AccessLevel.RESTRICTED)
     visitor = _client(people["reader"])
     missing = visitor.get(reverse("oral_history:interview", args=[interview.pk + 1000]))
     hidden = visitor.get(reverse("oral_history:interview", args=[interview.pk]))

@@ -106,6 +106,9 @@ class Provider:
                 request_element.set(key, value)
             getattr(self, f"do_{verb}")(root, params)
         except OAIError as error:
+            if error.code in ("badVerb", "badArgument"):
+                # The protocol: after these errors the request element carries no arguments.
+                request_element.attrib.clear()
             _sub(root, OAI, "error", error.message, code=error.code)
         body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
         return HttpResponse(body, content_type="text/xml; charset=utf-8")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -321,10 +321,11 @@ def search(user: Viewer, query: str, *, limit: int = 20, offset: int = 0) -> lis
     from django.contrib.postgres.search import SearchRank
 
     passages = Passage.objects.filter(_passage_filter(user)).filter(search=tsquery)
+    # F(): a bare field name would make Django rebuild the vector from text, unsegmented.
     ranked = (
         passages.values("interview_id")
         .annotate(
-            score=_sum_rank(SearchRank("search", tsquery, cover_density=True)),
+            score=_sum_rank(SearchRank(F("search"), tsquery, cover_density=True)),
         )
         .order_by("-score", "interview_id")[offset : offset + limit]
     )
@@ -335,7 +336,7 @@ def search(user: Viewer, query: str, *, limit: int = 20, offset: int = 0) -> lis
     interviews = {i.pk: i for i in listing(Interview.objects.filter(pk__in=ids))}
     best = (
         passages.filter(interview_id__in=ids)
-        .annotate(rank=SearchRank("search", tsquery, cover_density=True))
+        .annotate(rank=SearchRank(F("search"), tsquery, cover_density=True))
         .order_by("interview_id", "-rank")
         .only("interview_id", "kind", "start", "cues", "text")
     )

@@ -495,9 +495,11 @@ def upload_recording(*, interview: Interview, upload, title: str, user: User) ->
 
     _require(user, "oral_history.view_restricted_interview")
     fmt = _sniffed(upload, kinds={"audio", "video"})
-    limit_mb = settings.MEDIA_MAX_VIDEO_MB if fmt.kind == "video" else settings.MEDIA_MAX_AUDIO_MB
-    if upload.size > limit_mb * 1024 * 1024:
-        raise ValidationError(_("The file is larger than %(limit)d MB.") % {"limit": limit_mb})
+    limit = settings.MEDIA_MAX_BYTES[fmt.kind]
+    if upload.size > limit:
+        raise ValidationError(
+            _("The file is larger than %(limit)d MB.") % {"limit": limit // (1024 * 1024)}
+        )
     with transaction.atomic():
         stored = store_file(content=upload, original_name=upload.name, content_type=fmt.mime,
                             prefix="oral-history/masters")  # fmt: skip

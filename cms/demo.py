@@ -45,7 +45,9 @@ SECTIONS = [
         "tile": "预约设备与工作室，提交 3D 打印任务",
     },
     {
-        "slug": "memories",
+        # The archive itself is the oral_history app at /memories/; this page introduces it.
+        "slug": "about-memories",
+        "app_url": "/memories/",
         "title": "辽海往事",
         "introduction": "辽海往事口述历史档案：听亲历者讲述辽宁的过去。",
         "paragraphs": [
@@ -158,7 +160,11 @@ def seed() -> list[str]:
             "title": section["title"],
             "description": section["tile"],
             "icon": section["icon"],
-            "link": {"page": pages[section["slug"]], "url": ""},
+            "link": (
+                {"page": None, "url": section["app_url"]}
+                if "app_url" in section
+                else {"page": pages[section["slug"]], "url": ""}
+            ),
         }
         for section in SECTIONS
         if section["tile"]
@@ -180,7 +186,9 @@ def seed() -> list[str]:
     navigation = NavigationSettings.for_site(site)
     navigation.items.all().delete()
     items = [
-        NavigationItem(label=section["title"], link_page=pages[section["slug"]])
+        NavigationItem(label=section["title"], link_url=section["app_url"])
+        if "app_url" in section
+        else NavigationItem(label=section["title"], link_page=pages[section["slug"]])
         for section in SECTIONS
         if section["nav"]
     ]

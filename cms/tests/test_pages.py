@@ -38,7 +38,7 @@ def test_navigation_and_footer_come_from_wagtail_settings(client, demo_site):
 
 @pytest.mark.django_db
 def test_standard_page_renders(client, demo_site):
-    page = StandardPage.objects.get(slug="memories")
+    page = StandardPage.objects.get(slug="about-memories")
     response = client.get(page.url)
     assert response.status_code == 200
     assert "辽海往事口述历史档案" in response.content.decode()

@@ -9,7 +9,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "liaotu_bench"
 
 
-def setup_django() -> None:
+def setup_django(*, migrate: bool = True) -> None:
     import psycopg
 
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -34,9 +34,10 @@ def setup_django() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
+    if migrate:
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+        call_command("migrate", verbosity=0)
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -228,10 +228,6 @@ def pending_requests() -> QuerySet[AccessRequest]:
     )
 
 
-def requests_of(*, reader: User) -> QuerySet[AccessRequest]:
-    return AccessRequest.objects.filter(reader=reader).select_related("interview")
-
-
 def narrators_with_visible(user: Viewer) -> QuerySet[Narrator]:
     visible = visible_interviews(user)
     return (
@@ -365,10 +361,6 @@ def _snippet(passage: Passage, query: str) -> tuple[str, float | None, SafeStrin
     return passage.kind, passage.start, textsearch.highlight(passage.text, query)
 
 
-def record_has_transcript(interview: Interview) -> bool:
-    return Transcript.objects.filter(interview=interview).exists()
-
-
 def interviews_for_harvest() -> QuerySet[Interview]:
     """OAI-PMH: every published, non-restricted record, withdrawn ones as deleted records."""
     return (
@@ -378,22 +370,3 @@ def interviews_for_harvest() -> QuerySet[Interview]:
         .prefetch_related("narrators", "subjects", "places")
         .order_by("updated_at", "pk")
     )
-
-
-def has_grant_annotation(queryset: QuerySet[Interview], user: Viewer) -> QuerySet[Interview]:
-    if not user.is_authenticated:
-        return queryset
-    return queryset.annotate(
-        has_grant=Exists(
-            AccessRequest.objects.filter(
-                interview=OuterRef("pk"),
-                reader=user,
-                status=AccessRequest.Status.GRANTED,
-                granted_until__gt=timezone.now(),
-            )
-        )
-    )
-
-
-def media_prefetch() -> Prefetch:
-    return Prefetch("media", queryset=InterviewMedia.objects.select_related("asset"))

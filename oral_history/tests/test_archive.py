@@ -432,3 +432,15 @@ def test_desk_uploads_a_recording_checked_by_content(tmp_path):
     item = InterviewMedia.objects.get(interview=interview)
     assert item.asset.original.visibility == "private"
     assert item.title == "第一段"
+
+
+def test_site_search_finds_words_inside_interview_transcripts():
+    open_one = InterviewFactory(title="码头往事")
+    services.save_transcript(interview=open_one, user=None, vtt=(
+        "WEBVTT\n\n00:10.000 --> 00:20.000\n那年冬天我们连夜破冰卸粮。\n"))  # fmt: skip
+    hidden = InterviewFactory(title="限制的访谈", access_level=AccessLevel.RESTRICTED)
+    services.save_transcript(interview=hidden, user=None, vtt=(
+        "WEBVTT\n\n00:10.000 --> 00:20.000\n我们也连夜破冰。\n"))  # fmt: skip
+    html = Client().get("/search/", {"q": "破冰"}).content.decode()
+    assert "码头往事" in html and "<mark>破冰</mark>" in html
+    assert "限制的访谈" not in html

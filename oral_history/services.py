@@ -315,6 +315,29 @@ def set_access(
     return interview
 
 
+def set_part_access(
+    *,
+    part: InterviewMedia | Transcript | IndexSegment,
+    level: str,
+    embargo_until: dt.date | None,
+    user: User,
+    reason: str,
+):
+    """The access level of one recording, the transcript or one segment, audited."""
+    _require(user, "oral_history.manage_access")
+    if level == AccessLevel.EMBARGO and embargo_until is None:
+        raise ValidationError(_("An embargo needs an end date."))
+    with transaction.atomic():
+        part.access_level = level
+        part.embargo_until = embargo_until if level == AccessLevel.EMBARGO else None
+        part.save(update_fields=["access_level", "embargo_until"])
+        audit(interview=part.interview, actor=user, action="part_access_changed",
+              part=f"{part._meta.model_name}:{part.pk}", after=level,
+              until=str(part.embargo_until or ""), reason=reason)  # fmt: skip
+        reindex(interview=part.interview)
+    return part
+
+
 def request_access(*, interview: Interview, reader: User, purpose: str) -> AccessRequest:
     purpose = purpose.strip()
     if not purpose:

@@ -490,6 +490,19 @@ def desk_interview(request: HttpRequest, pk: int) -> HttpResponse:
                     services.record_consent(interview=interview, user=request.user, **data)
                     messages.success(request, _("Consent recorded."))
                     return redirect("oral_history:desk-interview", pk=pk)
+            elif action == "media_access":
+                item = get_object_or_404(InterviewMedia, pk=request.POST.get("media"),
+                                         interview=interview)  # fmt: skip
+                form = AccessForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(_("Choose a level and give a reason."))
+                services.set_part_access(
+                    part=item, level=form.cleaned_data["access_level"],
+                    embargo_until=form.cleaned_data["embargo_until"], user=request.user,
+                    reason=form.cleaned_data["reason"],
+                )  # fmt: skip
+                messages.success(request, _("Access level changed."))
+                return redirect("oral_history:desk-interview", pk=pk)
             elif action == "access":
                 form = AccessForm(request.POST)
                 if not form.is_valid():
@@ -519,6 +532,7 @@ def desk_interview(request: HttpRequest, pk: int) -> HttpResponse:
                 }
             ),
             "redactions": interview.redactions.all(),
+            "levels": AccessLevel.choices,
             "media": interview.media.select_related("asset"),
             "consents": interview.consents.select_related("narrator", "scanned_form"),
             "requests": interview.access_requests.select_related("reader"),

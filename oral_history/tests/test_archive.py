@@ -444,3 +444,22 @@ def test_site_search_finds_words_inside_interview_transcripts():
     html = Client().get("/search/", {"q": "破冰"}).content.decode()
     assert "码头往事" in html and "<mark>破冰</mark>" in html
     assert "限制的访谈" not in html
+
+
+def test_desk_restricts_one_recording_and_the_change_is_audited(tmp_path):
+    interview = InterviewFactory()
+    item = with_content(interview, tmp_path=tmp_path)
+    media_url = reverse("oral_history:media", args=[interview.pk, item.pk])
+    assert Client().get(media_url).status_code == 200
+    staff = Client()
+    staff.force_login(archivist())
+    staff.post(reverse("oral_history:desk-interview", args=[interview.pk]), {
+        "action": "media_access", "media": str(item.pk), "access_level": "restricted",
+        "reason": "录音中有第三方",
+    })  # fmt: skip
+    assert Client().get(media_url).status_code == 404
+    assert (
+        Client().get(reverse("oral_history:transcript-vtt", args=[interview.pk])).status_code == 200
+    )
+    entry = AuditEntry.objects.get(interview=interview, action="part_access_changed")
+    assert entry.detail["reason"] == "录音中有第三方"

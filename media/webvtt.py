@@ -33,9 +33,7 @@ def _seconds(hours, minutes, seconds, millis) -> float:
 
 def parse(data: bytes, *, max_bytes: int = MAX_BYTES) -> list[Cue]:
     if len(data) > max_bytes:
-        raise WebVTTError(
-            _("The file is larger than %(size)d KB.") % {"size": max_bytes // 1024}
-        )
+        raise WebVTTError(_("The file is larger than %(size)d KB.") % {"size": max_bytes // 1024})
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

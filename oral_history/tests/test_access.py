@@ -112,6 +112,7 @@ def test_every_path_follows_the_interview_access_level(tmp_path, people, level):
     anonymous = Client()
     assert _harvested(anonymous, interview) == ("absent" if level == AccessLevel.RESTRICTED
                                                 else "record")  # fmt: skip
+    assert "/sitemap-memories.xml" in anonymous.get("/sitemap.xml").content.decode()
     sitemap = anonymous.get("/sitemap-memories.xml").content.decode()
     assert (f"/memories/i/{interview.pk}/" in sitemap) == (level != AccessLevel.RESTRICTED)
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("works/", include("ugc.urls")),
     path("booking/", include("booking.urls")),
     path("memories/", include("oral_history.urls")),
+    path("learning/", include("courses.urls")),
     path("sitemap.xml", sitemap_index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
     path(
         "sitemap-<section>.xml",

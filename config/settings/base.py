@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ugc",
     "booking",
     "oral_history",
+    "courses",
     # Wagtail
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.forms",

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoursesConfig(AppConfig):
+    name = "courses"
+    verbose_name = _("Learning")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 - connects the receivers

@@ -1,0 +1,516 @@
+"""全民自主学习平台: learning paths, courses, modules and lessons as Wagtail pages, and what
+each learner did with them.
+
+Paths refer to courses (a course can serve several audiences) while modules and lessons live
+under their course in the page tree. Progress rows are written only by ``services.py``, which
+makes every event idempotent and every completion happen once.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from accounts.models import AudienceGroup
+
+from .blocks import LessonBlock
+
+
+class Stage(models.TextChoices):
+    INTRO = "intro", _("Beginner")
+    ADVANCED = "advanced", _("Intermediate")
+    IMPROVE = "improve", _("Advanced")
+
+
+class Topic(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    slug = models.SlugField(_("slug"), unique=True, allow_unicode=True)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LearningMedia(models.Model):
+    """A video or audio for lessons, processed by the media pipeline, with captions."""
+
+    title = models.CharField(_("title"), max_length=200)
+    asset = models.ForeignKey(
+        "media.MediaAsset", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    captions = models.ForeignKey(
+        "media.StoredFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    transcript = models.TextField(_("transcript"), blank=True)
+
+    class Meta:
+        verbose_name = _("learning video or audio")
+        verbose_name_plural = _("learning videos and audio")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LearningIndexPage(Page):
+    introduction = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    subpage_types = ["courses.LearningPathPage", "courses.CoursePage"]
+    max_count = 1
+    template = "courses/learning_index.html"
+
+    class Meta:
+        verbose_name = _("learning centre")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["continue_learning"] = selectors.continue_learning(request.user)
+        context["recommended"] = selectors.recommended_paths(request.user)
+        context["by_audience"] = selectors.paths_by_audience()
+        return context
+
+
+class LearningPathPage(Page):
+    audiences = ArrayField(
+        models.CharField(max_length=20, choices=AudienceGroup.choices),
+        verbose_name=_("audiences"),
+        default=list,
+    )
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
+    introduction = models.TextField(_("introduction"))
+    estimated_hours = models.PositiveSmallIntegerField(_("estimated hours"), default=1)
+    topics = ParentalManyToManyField(Topic, verbose_name=_("topics"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("introduction"),
+        FieldRowPanel([FieldPanel("stage"), FieldPanel("estimated_hours")]),
+        FieldPanel("audiences"),
+        FieldPanel("topics"),
+        InlinePanel("path_courses", label=_("Courses, in order"), min_num=1),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("introduction")]
+    parent_page_types = ["courses.LearningIndexPage"]
+    subpage_types: list[str] = []
+    template = "courses/path.html"
+
+    class Meta:
+        verbose_name = _("learning path")
+
+    def courses(self) -> list[CoursePage]:
+        return [item.course.specific for item in self.path_courses.select_related("course")]
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        user = request.user
+        labels = dict(AudienceGroup.choices)
+        context["audience_labels"] = [labels.get(a, a) for a in self.audiences]
+        context["courses"] = [
+            (course, selectors.course_progress(user=user, course=course))
+            for course in self.courses()
+        ]
+        context["progress"] = selectors.path_progress(user=user, path=self)
+        context["subscribed"] = (
+            user.is_authenticated and Subscription.objects.filter(user=user, path=self).exists()
+        )
+        return context
+
+
+class PathCourse(Orderable):
+    path = ParentalKey(LearningPathPage, on_delete=models.CASCADE, related_name="path_courses")
+    course = models.ForeignKey(
+        "courses.CoursePage", verbose_name=_("course"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    panels = [FieldPanel("course")]
+
+
+class CoursePage(Page):
+    class Rule(models.TextChoices):
+        ALL_REQUIRED = "all", _("All required lessons")
+        PERCENTAGE = "percentage", _("A percentage of the lessons")
+
+    introduction = models.TextField(_("introduction"))
+    estimated_hours = models.PositiveSmallIntegerField(_("estimated hours"), default=1)
+    topics = ParentalManyToManyField(Topic, verbose_name=_("topics"), blank=True)
+    prerequisites = ParentalManyToManyField(
+        "self", verbose_name=_("prerequisites"), blank=True, symmetrical=False
+    )
+    completion_rule = models.CharField(
+        _("completed when"), max_length=12, choices=Rule.choices, default=Rule.ALL_REQUIRED
+    )
+    completion_percentage = models.PositiveSmallIntegerField(_("percentage of lessons"), default=80)
+    points = models.PositiveSmallIntegerField(_("points for completing"), default=10)
+    badge = models.ForeignKey(
+        "courses.BadgeClass",
+        verbose_name=_("badge"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="courses",
+    )
+    certificate = models.BooleanField(_("certificate of completion"), default=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("introduction"),
+        FieldPanel("estimated_hours"),
+        FieldPanel("topics"),
+        FieldPanel("prerequisites"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("completion_rule"), FieldPanel("completion_percentage")]),
+                FieldRowPanel(
+                    [FieldPanel("points"), FieldPanel("badge"), FieldPanel("certificate")]
+                ),
+            ],
+            heading=_("Completion and rewards"),
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("introduction")]
+    parent_page_types = ["courses.LearningIndexPage"]
+    subpage_types = ["courses.ModulePage"]
+    template = "courses/course.html"
+
+    class Meta:
+        verbose_name = _("course")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors, services
+
+        context = super().get_context(request, *args, **kwargs)
+        user = request.user
+        lessons = list(selectors.lessons_of(self))
+        done = selectors.progress_by_lesson(user=user, lessons=lessons)
+        modules = []
+        for module in ModulePage.objects.live().child_of(self).order_by("path"):
+            modules.append(
+                (
+                    module,
+                    [
+                        (lesson, bool(done.get(lesson.pk) and done[lesson.pk].completed_at))
+                        for lesson in lessons
+                        if lesson.path.startswith(module.path)
+                    ],
+                )
+            )
+        context["modules"] = modules
+        wanted = [c.pk for c in self.prerequisites.all()]
+        context["prerequisites"] = list(CoursePage.objects.live().filter(pk__in=wanted))
+        if user.is_authenticated:
+            context["enrolment"] = Enrolment.objects.filter(user=user, course=self).first()
+            context["progress"] = selectors.course_progress(user=user, course=self)
+            context["missing"] = services.missing_prerequisites(user=user, course=self)
+            context["resume"] = next(
+                (
+                    lesson
+                    for lesson in lessons
+                    if not (done.get(lesson.pk) and done[lesson.pk].completed_at)
+                ),
+                None,
+            )
+        return context
+
+
+class ModulePage(Page):
+    introduction = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = ["courses.LessonPage"]
+    template = "courses/module.html"
+
+    class Meta:
+        verbose_name = _("module")
+
+
+class LessonPage(Page):
+    class Criterion(models.TextChoices):
+        VIEWED = "viewed", _("Viewed")
+        WATCHED = "watched", _("Watched at least 90% of the video or audio")
+        SCORE = "score", _("Quiz or H5P score at least the threshold")
+        MANUAL = "manual", _("Marked done by the learner")
+
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    body = StreamField(LessonBlock(), verbose_name=_("body"), use_json_field=True)
+    criterion = models.CharField(
+        _("completed when"), max_length=10, choices=Criterion.choices, default=Criterion.VIEWED
+    )
+    threshold = models.PositiveSmallIntegerField(
+        _("score threshold (%)"), default=60, help_text=_("For the score criterion.")
+    )
+    required = models.BooleanField(_("required for the course"), default=True)
+    estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=10)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("criterion"), FieldPanel("threshold")]),
+                FieldRowPanel([FieldPanel("required"), FieldPanel("estimated_minutes")]),
+            ],
+            heading=_("Completion"),
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+    parent_page_types = ["courses.ModulePage"]
+    subpage_types: list[str] = []
+    template = "courses/lesson.html"
+
+    class Meta:
+        verbose_name = _("lesson")
+
+    @property
+    def course(self) -> CoursePage:
+        return CoursePage.objects.ancestor_of(self).first()
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        course = self.course
+        lessons = list(selectors.lessons_of(course))
+        index = next((i for i, lesson in enumerate(lessons) if lesson.pk == self.pk), 0)
+        context["course"] = course
+        context["previous"] = lessons[index - 1] if index > 0 else None
+        context["next"] = lessons[index + 1] if index + 1 < len(lessons) else None
+        if request.user.is_authenticated:
+            context["lesson_progress"] = LessonProgress.objects.filter(
+                user=request.user, lesson=self
+            ).first()
+        return context
+
+
+# --- Learners -------------------------------------------------------------------------------
+
+
+class Enrolment(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="enrolments")
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_lesson = models.ForeignKey(
+        LessonPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="courses_one_enrolment")
+        ]
+        permissions = [("view_stats", _("Can see learning statistics"))]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.course_id}"
+
+
+class Subscription(models.Model):
+    """Follow a path or a topic: be told once when something new is published there."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    path = models.ForeignKey(LearningPathPage, null=True, blank=True, on_delete=models.CASCADE)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(path__isnull=False, topic__isnull=True)
+                | Q(path__isnull=True, topic__isnull=False),
+                name="courses_subscription_one_target",
+            ),
+            models.UniqueConstraint(fields=["user", "path"], name="courses_one_path_subscription"),
+            models.UniqueConstraint(
+                fields=["user", "topic"], name="courses_one_topic_subscription"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.path_id or self.topic_id}"
+
+
+class SubscriptionNotice(models.Model):
+    """One row per learner and published page: the database makes "notify once" true."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "page"], name="courses_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ← {self.page_id}"
+
+
+class LessonProgress(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="progress")
+    viewed_at = models.DateTimeField(null=True, blank=True)
+    # Merged [start, end] seconds of the lesson's media that were really played.
+    watched = models.JSONField(default=list, blank=True)
+    media_duration = models.FloatField(default=0)
+    last_media_at = models.DateTimeField(null=True, blank=True)
+    best_score = models.FloatField(null=True, blank=True)
+    time_spent_seconds = models.PositiveIntegerField(default=0)
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    position = models.FloatField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="courses_one_progress")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.lesson_id}"
+
+
+class ProgressEvent(models.Model):
+    """Every event a browser sent, by its own id: the same event twice counts once."""
+
+    id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12)
+    data = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+
+class QuizAttempt(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="+")
+    block_id = models.CharField(max_length=64)
+    answers = models.JSONField()
+    correct = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.correct}/{self.total}"
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.correct / self.total if self.total else 0
+
+
+class PointsEntry(models.Model):
+    """Points are a ledger; ``reason`` is unique per learner so an award happens once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    points = models.IntegerField()
+    reason = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "reason"], name="courses_points_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.points} {self.reason}"
+
+
+class BadgeClass(models.Model):
+    """An Open Badges 2.0 BadgeClass, hosted at a stable URL."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"))
+    criteria = models.TextField(_("criteria"))
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image (PNG)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("badge")
+        verbose_name_plural = _("badges")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Assertion(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    badge = models.ForeignKey(BadgeClass, on_delete=models.PROTECT, related_name="assertions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="badges"
+    )
+    course = models.ForeignKey(CoursePage, null=True, on_delete=models.SET_NULL, related_name="+")
+    salt = models.CharField(max_length=32)
+    identity = models.CharField(max_length=80)  # "sha256$" + hex of email + salt
+    issued_on = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["badge", "user", "course"], name="courses_badge_once_per_course"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.badge} → {self.user_id}"
+
+
+class Certificate(models.Model):
+    code = models.CharField(max_length=16, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="+")
+    learner_name = models.CharField(max_length=120)
+    course_title = models.CharField(max_length=255)
+    issued_on = models.DateField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="courses_one_certificate")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class SearchEntry(models.Model):
+    """Segmented text of live courses and lessons (core.textsearch), for Chinese search."""
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="+")
+    search = SearchVectorField()
+
+    class Meta:
+        indexes = [GinIndex(fields=["search"], name="courses_search")]
+
+    def __str__(self) -> str:
+        return str(self.page_id)

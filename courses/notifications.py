@@ -1,0 +1,57 @@
+"""New courses and lessons for those who follow a path or a topic: email and in-site, in the
+learner's language, exactly once per learner and page (a unique row decides, not a check)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from wagtail.models import Page
+
+from accounts.models import User
+from core.services import notify
+
+from .models import CoursePage, LessonPage, PathCourse, Subscription, SubscriptionNotice
+
+
+def followers_of(page: Page) -> set[int]:
+    """Learners following a path that contains the course, or one of the course's topics."""
+    course = page if isinstance(page, CoursePage) else CoursePage.objects.ancestor_of(page).first()
+    if course is None:
+        return set()
+    paths = PathCourse.objects.filter(course=course).values_list("path_id", flat=True)
+    topics = course.topics.values_list("pk", flat=True)
+    return set(
+        Subscription.objects.filter(path_id__in=list(paths))
+        .union(Subscription.objects.filter(topic_id__in=list(topics)))
+        .values_list("user_id", flat=True)
+    )
+
+
+def notify_followers(*, page_id: int) -> int:
+    page = Page.objects.live().filter(pk=page_id).first()
+    if page is None:
+        return 0
+    page = page.specific
+    if not isinstance(page, CoursePage | LessonPage):
+        return 0
+    sent = 0
+    for user in User.objects.filter(pk__in=followers_of(page), is_active=True):
+        try:
+            with transaction.atomic():
+                SubscriptionNotice.objects.create(user=user, page=page)
+        except IntegrityError:
+            continue  # told before
+        url = page.full_url or page.url
+        with translation.override(user.language or "zh-hans"):
+            subject = _("New on Liaotu learning: %(title)s") % {"title": page.title}
+            body = _("Something new has been published where you follow:\n\n%(title)s\n%(url)s") % {
+                "title": page.title,
+                "url": url,
+            }
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        notify(user=user, message=subject, url=page.url or "")
+        sent += 1
+    return sent

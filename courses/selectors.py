@@ -1,0 +1,256 @@
+"""Reads for learning: lessons of a course, progress, the learning record, statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import AudienceGroup, User
+from core import textsearch
+
+from .models import (
+    Assertion,
+    Certificate,
+    CoursePage,
+    Enrolment,
+    LearningPathPage,
+    LessonPage,
+    LessonProgress,
+    QuizAttempt,
+    SearchEntry,
+    Subscription,
+)
+
+
+def lessons_of(course: CoursePage) -> QuerySet[LessonPage]:
+    """Live lessons in reading order (the page tree's path order: module, then lesson)."""
+    return LessonPage.objects.live().descendant_of(course).order_by("path")
+
+
+def media_duration(lesson: LessonPage) -> float:
+    """Seconds of the lesson's first video or audio, as measured by our pipeline."""
+    from .models import LearningMedia
+
+    for block in lesson.body:
+        if block.block_type == "media":
+            media = block.value["media"]
+            if isinstance(media, LearningMedia) and media.asset_id:
+                media = LearningMedia.objects.select_related("asset").get(pk=media.pk)
+                return float(media.asset.probe.get("duration") or 0)
+    return 0.0
+
+
+def quiz_block(lesson: LessonPage, block_id: str):
+    for block in lesson.body:
+        if block.block_type == "quiz" and block.id == block_id:
+            return block.value
+    return None
+
+
+def course_rule_met(*, user: User, course: CoursePage) -> bool:
+    lessons = list(lessons_of(course).only("pk", "required"))
+    if not lessons:
+        return False
+    done = set(
+        LessonProgress.objects.filter(
+            user=user, lesson__in=lessons, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    if course.completion_rule == CoursePage.Rule.PERCENTAGE:
+        return 100 * len(done) / len(lessons) >= course.completion_percentage
+    required = [lesson.pk for lesson in lessons if lesson.required] or [l.pk for l in lessons]  # noqa: E741
+    return all(pk in done for pk in required)
+
+
+@dataclass
+class CourseProgress:
+    done: int
+    total: int
+    completed: bool
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def course_progress(*, user: User, course: CoursePage) -> CourseProgress:
+    lessons = lessons_of(course)
+    total = lessons.count()
+    if not user.is_authenticated:
+        return CourseProgress(0, total, False)
+    done = LessonProgress.objects.filter(
+        user=user, lesson__in=lessons, completed_at__isnull=False
+    ).count()
+    completed = Enrolment.objects.filter(
+        user=user, course=course, completed_at__isnull=False
+    ).exists()
+    return CourseProgress(done, total, completed)
+
+
+def progress_by_lesson(*, user: User, lessons) -> dict[int, LessonProgress]:
+    if not user.is_authenticated:
+        return {}
+    return {p.lesson_id: p for p in LessonProgress.objects.filter(user=user, lesson__in=lessons)}
+
+
+def path_progress(*, user: User, path: LearningPathPage) -> CourseProgress:
+    courses = path.courses()
+    if not user.is_authenticated:
+        return CourseProgress(0, len(courses), False)
+    done = Enrolment.objects.filter(
+        user=user, course__in=[c.pk for c in courses], completed_at__isnull=False
+    ).count()
+    return CourseProgress(done, len(courses), bool(courses) and done == len(courses))
+
+
+def continue_learning(user: User) -> list[Enrolment]:
+    """Courses in progress, the most recent first, with the lesson to resume."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Enrolment.objects.filter(user=user, completed_at__isnull=True, last_lesson__isnull=False)
+        .select_related("course", "last_lesson")
+        .order_by("-last_activity_at")[:3]
+    )
+
+
+def recommended_paths(user: User) -> QuerySet[LearningPathPage]:
+    paths = LearningPathPage.objects.live().order_by("title")
+    group = getattr(user, "audience_group", "") if user.is_authenticated else ""
+    if group:
+        return paths.filter(audiences__contains=[group])
+    return paths.none()
+
+
+def paths_by_audience() -> dict[str, list[LearningPathPage]]:
+    grouped: dict[str, list[LearningPathPage]] = {}
+    for path in LearningPathPage.objects.live().order_by("stage", "title"):
+        for audience in path.audiences:
+            grouped.setdefault(audience, []).append(path)
+    labels = dict(AudienceGroup.choices)
+    return {labels[key]: grouped[key] for key in AudienceGroup.values if key in grouped}
+
+
+def subscriptions_of(user: User) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(user=user).select_related("path", "topic")
+
+
+@dataclass
+class LearningRecord:
+    enrolments: list[Enrolment]
+    lessons: list[LessonProgress]
+    quizzes: list[QuizAttempt]
+    badges: list[Assertion]
+    certificates: list[Certificate]
+    points: int
+    time_spent_seconds: int
+
+    @property
+    def time_spent_minutes(self) -> int:
+        return round(self.time_spent_seconds / 60)
+
+
+def record_of(user: User) -> LearningRecord:
+    from .services import points_of
+
+    lessons = list(
+        LessonProgress.objects.filter(user=user).select_related("lesson").order_by("-id")
+    )
+    return LearningRecord(
+        enrolments=list(
+            Enrolment.objects.filter(user=user).select_related("course").order_by("-enrolled_at")
+        ),
+        lessons=lessons,
+        quizzes=list(
+            QuizAttempt.objects.filter(user=user).select_related("lesson").order_by("-created_at")
+        ),
+        badges=list(
+            Assertion.objects.filter(user=user)
+            .select_related("badge", "course")
+            .order_by("-issued_on")
+        ),
+        certificates=list(Certificate.objects.filter(user=user).order_by("-issued_on")),
+        points=points_of(user),
+        time_spent_seconds=sum(p.time_spent_seconds for p in lessons),
+    )
+
+
+def search(query: str, *, limit: int = 30) -> list:
+    tsquery = textsearch.search_query(query)
+    if tsquery is None:
+        return []
+    from django.contrib.postgres.search import SearchRank
+    from django.db.models import F
+    from wagtail.models import Page
+
+    live = Page.objects.live().public().values("pk")
+    entries = (
+        SearchEntry.objects.filter(search=tsquery, page__in=live)
+        .annotate(rank=SearchRank(F("search"), tsquery, cover_density=True))
+        .order_by("-rank", "page_id")
+        .values_list("page_id", flat=True)[:limit]
+    )
+    ids = list(entries)
+    pages = {p.pk: p for p in Page.objects.filter(pk__in=ids).specific()}
+    return [pages[pk] for pk in ids if pk in pages]
+
+
+@dataclass
+class CourseStats:
+    course: CoursePage
+    enrolled: int
+    completed: int
+    by_audience: list[tuple[str, int, int]]  # (label, enrolled, completed)
+    drop_off: list[tuple[LessonPage, int]]  # lesson, learners who stopped before finishing it
+
+    @property
+    def completion_rate(self) -> int:
+        return round(100 * self.completed / self.enrolled) if self.enrolled else 0
+
+
+def course_stats() -> list[CourseStats]:
+    """Per course: enrolments, completions, by audience group, and where learners stop: for
+    each learner who has not finished, the first required lesson they have not completed."""
+    stats = []
+    labels = dict(AudienceGroup.choices)
+    for course in CoursePage.objects.live().order_by("title"):
+        enrolments = Enrolment.objects.filter(course=course)
+        totals = enrolments.aggregate(
+            enrolled=Count("pk"), completed=Count("pk", filter=Q(completed_at__isnull=False))
+        )
+        groups = (
+            enrolments.values("user__audience_group")
+            .annotate(
+                enrolled=Count("pk"), completed=Count("pk", filter=Q(completed_at__isnull=False))
+            )
+            .order_by("user__audience_group")
+        )
+        lessons = list(lessons_of(course).filter(required=True))
+        unfinished = list(
+            enrolments.filter(completed_at__isnull=True).values_list("user_id", flat=True)
+        )
+        done: dict[int, set[int]] = {}
+        for user_id, lesson_id in LessonProgress.objects.filter(
+            user_id__in=unfinished, lesson__in=lessons, completed_at__isnull=False
+        ).values_list("user_id", "lesson_id"):
+            done.setdefault(user_id, set()).add(lesson_id)
+        stops: dict[int, int] = {}
+        for user_id in unfinished:
+            for lesson in lessons:
+                if lesson.pk not in done.get(user_id, set()):
+                    stops[lesson.pk] = stops.get(lesson.pk, 0) + 1
+                    break
+        stats.append(
+            CourseStats(
+                course=course,
+                enrolled=totals["enrolled"],
+                completed=totals["completed"],
+                by_audience=[
+                    (labels.get(g["user__audience_group"], "—"), g["enrolled"], g["completed"])
+                    for g in groups
+                ],
+                drop_off=[(lesson, stops.get(lesson.pk, 0)) for lesson in lessons],
+            )
+        )
+    return stats

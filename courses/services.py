@@ -1,0 +1,437 @@
+"""Progress, completion and rewards. Everything a browser reports arrives as an event with its
+own id and is recorded once; the server decides what counts:
+
+* **viewed**: the lesson page was opened by the learner (an event, not a page load);
+* **time spent**: heartbeats, sent only while the page is visible and the learner active,
+  at most 30 seconds each and not more often than every 15 seconds;
+* **watched**: ranges really played, clamped to the media's duration as measured by our
+  pipeline, and never more new seconds than wall-clock time allows (at double speed);
+* **scores**: quizzes are marked here; the answers never leave the server.
+
+A completed course awards points, a badge and a certificate once each (unique constraints).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from . import selectors
+from .models import (
+    Assertion,
+    Certificate,
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    PointsEntry,
+    ProgressEvent,
+    QuizAttempt,
+    Subscription,
+)
+
+HEARTBEAT_MAX_SECONDS = 30
+HEARTBEAT_MIN_INTERVAL = 15
+WATCHED_FRACTION = 0.9
+MAX_PLAYBACK_RATE = 2.0
+EVENT_KINDS = {"view", "heartbeat", "media", "manual", "position"}
+
+
+class LearningError(ValidationError):
+    pass
+
+
+# --- Enrolment -------------------------------------------------------------------------------
+
+
+def missing_prerequisites(*, user: User, course: CoursePage) -> list[CoursePage]:
+    done = set(
+        Enrolment.objects.filter(user=user, completed_at__isnull=False).values_list(
+            "course_id", flat=True
+        )
+    )
+    # ParentalManyToMany gives an in-memory list while a page is being edited; ask the table.
+    wanted = [c.pk for c in course.prerequisites.all()]
+    return [c for c in CoursePage.objects.live().filter(pk__in=wanted) if c.pk not in done]
+
+
+def enrol(*, user: User, course: CoursePage) -> Enrolment:
+    """Enrol once; refused, naming the courses to finish first, if prerequisites are missing."""
+    existing = Enrolment.objects.filter(user=user, course=course).first()
+    if existing:
+        return existing
+    missing = missing_prerequisites(user=user, course=course)
+    if missing:
+        raise LearningError(
+            _("Finish these courses first: %(courses)s")
+            % {"courses": "、".join(c.title for c in missing)}
+        )
+    enrolment, _created = Enrolment.objects.get_or_create(user=user, course=course)
+    return enrolment
+
+
+def subscribe(*, user: User, path=None, topic=None) -> Subscription:
+    subscription, _created = Subscription.objects.get_or_create(user=user, path=path, topic=topic)
+    return subscription
+
+
+def unsubscribe(*, user: User, path=None, topic=None) -> None:
+    Subscription.objects.filter(user=user, path=path, topic=topic).delete()
+
+
+# --- Events ----------------------------------------------------------------------------------
+
+
+def _merge(ranges: list[list[float]]) -> list[list[float]]:
+    merged: list[list[float]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + 0.5:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def _covered(ranges: list[list[float]]) -> float:
+    return sum(end - start for start, end in ranges)
+
+
+def _progress_for(user: User, lesson: LessonPage) -> LessonProgress:
+    progress, _created = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
+    return LessonProgress.objects.select_for_update().get(pk=progress.pk)
+
+
+def _clean_ranges(data: dict, duration: float) -> list[list[float]]:
+    ranges = data.get("ranges")
+    if not isinstance(ranges, list) or len(ranges) > 50:
+        raise LearningError(_("The progress report is not valid."))
+    clean = []
+    for item in ranges:
+        if not (isinstance(item, list | tuple) and len(item) == 2):
+            raise LearningError(_("The progress report is not valid."))
+        try:
+            start, end = float(item[0]), float(item[1])
+        except (TypeError, ValueError) as error:
+            raise LearningError(_("The progress report is not valid.")) from error
+        start, end = max(0.0, start), min(duration, end)
+        if end > start:
+            clean.append([start, end])
+    return clean
+
+
+@dataclass
+class ProgressState:
+    lesson_completed: bool
+    course_completed: bool
+    watched_percent: float
+    time_spent_seconds: int
+
+
+def record_event(
+    *, user: User, lesson: LessonPage, event_id: str, kind: str, data: dict | None = None
+) -> ProgressState:
+    """Apply one event from the browser, once. A repeated id changes nothing."""
+    if kind not in EVENT_KINDS:
+        raise LearningError(_("The progress report is not valid."))
+    try:
+        event_uuid = uuid.UUID(str(event_id))
+    except ValueError as error:
+        raise LearningError(_("The progress report is not valid.")) from error
+    data = data if isinstance(data, dict) else {}
+    course = lesson.course
+    enrol(user=user, course=course)
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ProgressEvent.objects.create(
+                    id=event_uuid, user=user, lesson=lesson, kind=kind, data=data
+                )
+        except IntegrityError:
+            duplicate = True
+        else:
+            duplicate = False
+        progress = _progress_for(user, lesson)
+        if not duplicate:
+            _apply(progress, lesson, kind, data, now)
+        Enrolment.objects.filter(user=user, course=course).update(
+            last_lesson=lesson, last_activity_at=now
+        )
+        course_done = _complete_if_due(progress, lesson, now)
+    return ProgressState(
+        lesson_completed=progress.completed_at is not None,
+        course_completed=course_done,
+        watched_percent=(
+            100 * _covered(progress.watched) / progress.media_duration
+            if progress.media_duration
+            else 0
+        ),
+        time_spent_seconds=progress.time_spent_seconds,
+    )
+
+
+def _apply(progress: LessonProgress, lesson: LessonPage, kind: str, data: dict, now) -> None:
+    if kind == "view" and progress.viewed_at is None:
+        progress.viewed_at = now
+    elif kind == "heartbeat":
+        last = progress.last_heartbeat_at
+        if last is None or (now - last).total_seconds() >= HEARTBEAT_MIN_INTERVAL:
+            elapsed = (now - last).total_seconds() if last else HEARTBEAT_MAX_SECONDS
+            progress.time_spent_seconds += int(min(HEARTBEAT_MAX_SECONDS, elapsed))
+            progress.last_heartbeat_at = now
+    elif kind == "media":
+        duration = selectors.media_duration(lesson)
+        if duration <= 0:
+            raise LearningError(_("This lesson has no video or audio."))
+        progress.media_duration = duration
+        before = _merge(progress.watched)
+        added = _merge(before + _clean_ranges(data, duration))
+        gained = _covered(added) - _covered(before)
+        # Wall-clock plausibility: no more new seconds than could have played since the last
+        # media report (or since the lesson was opened).
+        since = progress.last_media_at or progress.viewed_at or now
+        allowed = MAX_PLAYBACK_RATE * max(0.0, (now - since).total_seconds()) + 10
+        if gained <= allowed:
+            progress.watched = added
+            progress.last_media_at = now
+        if isinstance(data.get("position"), int | float):
+            progress.position = max(0.0, min(duration, float(data["position"])))
+    elif kind == "position" and isinstance(data.get("position"), int | float):
+        progress.position = max(0.0, float(data["position"]))
+    elif kind == "manual" and lesson.criterion == LessonPage.Criterion.MANUAL:
+        progress.completed_at = progress.completed_at or now
+    progress.save()
+
+
+def _lesson_due(progress: LessonProgress, lesson: LessonPage) -> bool:
+    criterion = lesson.criterion
+    if criterion == LessonPage.Criterion.VIEWED:
+        return progress.viewed_at is not None
+    if criterion == LessonPage.Criterion.WATCHED:
+        return bool(progress.media_duration) and (
+            _covered(progress.watched) >= WATCHED_FRACTION * progress.media_duration
+        )
+    if criterion == LessonPage.Criterion.SCORE:
+        return progress.best_score is not None and progress.best_score >= lesson.threshold
+    return progress.completed_at is not None  # manual
+
+
+def _complete_if_due(progress: LessonProgress, lesson: LessonPage, now) -> bool:
+    """Complete the lesson when its criterion is met, then the course when its rule is."""
+    if progress.completed_at is None and _lesson_due(progress, lesson):
+        progress.completed_at = now
+        progress.save(update_fields=["completed_at"])
+    if progress.completed_at is None:
+        return False
+    return complete_course_if_due(user=progress.user, course=lesson.course)
+
+
+def complete_course_if_due(*, user: User, course: CoursePage) -> bool:
+    with transaction.atomic():
+        enrolment = Enrolment.objects.select_for_update().get(user=user, course=course)
+        if enrolment.completed_at is not None:
+            return True
+        if not selectors.course_rule_met(user=user, course=course):
+            return False
+        enrolment.completed_at = timezone.now()
+        enrolment.save(update_fields=["completed_at"])
+        _reward(user=user, course=course)
+    return True
+
+
+def _reward(*, user: User, course: CoursePage) -> None:
+    from django.urls import reverse
+    from django.utils import translation
+
+    from core.services import notify
+
+    if course.points:
+        PointsEntry.objects.get_or_create(
+            user=user, reason=f"course:{course.pk}", defaults={"points": course.points}
+        )
+    if course.badge_id:
+        issue_badge(user=user, badge=course.badge, course=course)
+    if course.certificate:
+        issue_certificate(user=user, course=course)
+    with translation.override(user.language or "zh-hans"):
+        message = _("Congratulations! You completed “%(course)s”.") % {"course": course.title}
+    notify(user=user, message=message, url=reverse("courses:record"))
+
+
+# --- Quizzes ---------------------------------------------------------------------------------
+
+
+@dataclass
+class QuizResult:
+    correct: int
+    total: int
+    questions: list[dict]  # [{"correct": bool, "explanation": str}]
+    lesson_completed: bool
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.correct / self.total if self.total else 0
+
+
+def submit_quiz(
+    *, user: User, lesson: LessonPage, block_id: str, answers: dict[str, list[int]]
+) -> QuizResult:
+    """Mark a quiz on the server. ``answers`` maps question number → chosen choice numbers."""
+    quiz = selectors.quiz_block(lesson, block_id)
+    if quiz is None:
+        raise LearningError(_("This quiz does not exist."))
+    enrol(user=user, course=lesson.course)
+    questions = quiz["questions"]
+    marked, correct = [], 0
+    for number, question in enumerate(questions):
+        chosen = answers.get(str(number), [])
+        if not isinstance(chosen, list) or not all(isinstance(c, int) for c in chosen):
+            raise LearningError(_("The answers are not valid."))
+        right = {i for i, choice in enumerate(question["choices"]) if choice["correct"]}
+        ok = set(chosen) == right
+        correct += ok
+        marked.append({"correct": ok, "explanation": question.get("explanation", "")})
+    with transaction.atomic():
+        QuizAttempt.objects.create(
+            user=user,
+            lesson=lesson,
+            block_id=block_id,
+            answers=answers,
+            correct=correct,
+            total=len(questions),
+        )
+        progress = _progress_for(user, lesson)
+        score = 100 * correct / len(questions)
+        if progress.best_score is None or score > progress.best_score:
+            progress.best_score = score
+            progress.save(update_fields=["best_score"])
+        _complete_if_due(progress, lesson, timezone.now())
+    return QuizResult(correct, len(questions), marked, progress.completed_at is not None)
+
+
+def record_score(*, user: User, lesson: LessonPage, scaled: float) -> LessonProgress:
+    """A score from elsewhere (H5P): scaled 0..1 against the lesson's threshold."""
+    if not 0 <= scaled <= 1:
+        raise LearningError(_("The score is not valid."))
+    enrol(user=user, course=lesson.course)
+    with transaction.atomic():
+        progress = _progress_for(user, lesson)
+        score = 100 * scaled
+        if progress.best_score is None or score > progress.best_score:
+            progress.best_score = score
+            progress.save(update_fields=["best_score"])
+        _complete_if_due(progress, lesson, timezone.now())
+    return progress
+
+
+# --- Badges and certificates ----------------------------------------------------------------
+
+
+def recipient_identity(email: str, salt: str) -> str:
+    return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+
+
+def issue_badge(*, user: User, badge, course: CoursePage | None) -> Assertion:
+    salt = secrets.token_hex(8)
+    assertion, _created = Assertion.objects.get_or_create(
+        badge=badge,
+        user=user,
+        course=course,
+        defaults={"salt": salt, "identity": recipient_identity(user.email, salt)},
+    )
+    return assertion
+
+
+def revoke_badge(*, assertion: Assertion, user: User, reason: str) -> Assertion:
+    if not user.has_perm("courses.change_assertion"):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError(_("Please give a reason."))
+    assertion.revoked_at = timezone.now()
+    assertion.revocation_reason = reason.strip()[:200]
+    assertion.save(update_fields=["revoked_at", "revocation_reason"])
+    return assertion
+
+
+_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def issue_certificate(*, user: User, course: CoursePage) -> Certificate:
+    existing = Certificate.objects.filter(user=user, course=course).first()
+    if existing:
+        return existing
+    for _attempt in range(5):
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+        try:
+            with transaction.atomic():
+                return Certificate.objects.create(
+                    code=code,
+                    user=user,
+                    course=course,
+                    learner_name=user.display_name or user.email.split("@")[0],
+                    course_title=course.title,
+                    issued_on=timezone.localdate(),
+                )
+        except IntegrityError:
+            existing = Certificate.objects.filter(user=user, course=course).first()
+            if existing:
+                return existing
+    raise RuntimeError("could not draw a unique certificate code")
+
+
+def points_of(user: User) -> int:
+    from django.db.models import Sum
+
+    return PointsEntry.objects.filter(user=user).aggregate(total=Sum("points"))["total"] or 0
+
+
+def attach_learning_media(*, media, upload=None, captions=None):
+    """Store a lesson's video or audio (checked by content) and its WebVTT captions."""
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    from media import sniff, webvtt
+    from media.pipeline import create_asset
+    from media.services import store_file
+
+    if upload is not None:
+        head = upload.read(sniff.HEAD_BYTES)
+        upload.seek(0)
+        try:
+            fmt = sniff.sniff_head(head, total_size=upload.size)
+            sniff.check_claim(fmt, upload.name)
+        except sniff.UnsupportedFile as error:
+            raise ValidationError(str(error)) from error
+        if fmt.kind not in ("audio", "video"):
+            raise ValidationError(_("Choose a video or audio file."))
+        if upload.size > settings.MEDIA_MAX_BYTES[fmt.kind]:
+            raise ValidationError(_("The file is too large."))
+        stored = store_file(
+            content=upload,
+            original_name=upload.name,
+            content_type=fmt.mime,
+            prefix="learning/media",
+        )
+        media.asset = create_asset(original=stored, kind=fmt.kind, fmt=fmt.name)
+    if captions is not None:
+        data = captions.read()
+        try:
+            webvtt.parse(data)
+        except webvtt.WebVTTError as error:
+            raise ValidationError(str(error)) from error
+        media.captions = store_file(
+            content=ContentFile(data),
+            original_name="captions.vtt",
+            content_type="text/vtt",
+            prefix="learning/captions",
+        )
+    return media

@@ -1,0 +1,326 @@
+"""Learners' actions, the learning record and its exports, badges and certificates. Course
+pages themselves are Wagtail pages (``models.py``, templates in ``templates/courses``)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import badges, certificates, selectors, services, xapi
+from .models import Assertion, BadgeClass, Certificate, CoursePage, LessonPage
+
+MAX_EVENTS = 50
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+@require_POST
+def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = get_object_or_404(CoursePage.objects.live().public(), pk=course_id)
+    try:
+        services.enrol(user=request.user, course=course)
+        messages.success(request, _("You are enrolled. Enjoy the course!"))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect(course.url)
+
+
+@require_POST
+def progress(request: HttpRequest) -> JsonResponse:
+    """Events from the lesson page (JSON, CSRF-protected). Each has its own id; the browser
+    keeps unsent events and retries, the server counts each id once."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("Please sign in.")}, status=401)
+    try:
+        payload = json.loads(request.body)
+        events = payload["events"]
+        if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": _("The progress report is not valid.")}, status=400)
+    lessons = {
+        lesson.pk: lesson
+        for lesson in LessonPage.objects.live()
+        .public()
+        .filter(pk__in=[e.get("lesson") for e in events if isinstance(e, dict)])
+    }
+    accepted, states = [], {}
+    for event in events:
+        if not isinstance(event, dict) or event.get("lesson") not in lessons:
+            continue
+        lesson = lessons[event["lesson"]]
+        try:
+            state = services.record_event(
+                user=request.user,
+                lesson=lesson,
+                event_id=event.get("id", ""),
+                kind=event.get("kind", ""),
+                data=event.get("data"),
+            )
+        except ValidationError as error:
+            return JsonResponse({"error": _errors(error), "accepted": accepted}, status=422)
+        accepted.append(event.get("id"))
+        states[lesson.pk] = {
+            "lesson_completed": state.lesson_completed,
+            "course_completed": state.course_completed,
+            "watched_percent": round(state.watched_percent, 1),
+        }
+    return JsonResponse({"accepted": accepted, "lessons": states})
+
+
+@login_required
+@require_POST
+def submit_quiz(request: HttpRequest, lesson_id: int, block_id: str) -> HttpResponse:
+    lesson = get_object_or_404(LessonPage.objects.live().public(), pk=lesson_id)
+    quiz = selectors.quiz_block(lesson, block_id)
+    if quiz is None:
+        raise Http404
+    answers = {
+        str(n): [int(v) for v in request.POST.getlist(f"q{n}") if v.isdigit()]
+        for n in range(len(quiz["questions"]))
+    }
+    try:
+        result = services.submit_quiz(
+            user=request.user, lesson=lesson, block_id=block_id, answers=answers
+        )
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+        return redirect(lesson.url)
+    pairs = list(zip(quiz["questions"], result.questions, strict=True))
+    context = {"result": result, "lesson": lesson, "pairs": pairs}
+    if request.htmx:
+        return render(request, "courses/_quiz_result.html", context)
+    messages.info(
+        request,
+        _("Quiz score: %(correct)d of %(total)d.")
+        % {"correct": result.correct, "total": result.total},
+    )
+    return redirect(lesson.url)
+
+
+@login_required
+@require_POST
+def subscribe(request: HttpRequest) -> HttpResponse:
+    from .models import LearningPathPage, Topic
+
+    path = LearningPathPage.objects.live().filter(pk=request.POST.get("path") or 0).first()
+    topic = Topic.objects.filter(pk=request.POST.get("topic") or 0).first()
+    if (path is None) == (topic is None):
+        raise Http404
+    if request.POST.get("action") == "unsubscribe":
+        services.unsubscribe(user=request.user, path=path, topic=topic)
+        messages.success(request, _("You will no longer be told about new courses here."))
+    else:
+        services.subscribe(user=request.user, path=path, topic=topic)
+        messages.success(request, _("We will tell you once when something new is published."))
+    return redirect(request.POST.get("next") or (path.url if path else reverse("courses:record")))
+
+
+@login_required
+def record(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "courses/record.html",
+        {
+            "record": selectors.record_of(request.user),
+            "subscriptions": selectors.subscriptions_of(request.user),
+        },
+    )
+
+
+@login_required
+def record_csv(request: HttpRequest) -> HttpResponse:
+    data = selectors.record_of(request.user)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="learning-record.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 Chinese correctly with a BOM
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Lesson"), _("Viewed"), _("Completed"), _("Best score"), _("Time spent (minutes)")]
+    )
+    for item in data.lessons:
+        writer.writerow(
+            [
+                item.lesson.title,
+                item.viewed_at.isoformat() if item.viewed_at else "",
+                item.completed_at.isoformat() if item.completed_at else "",
+                "" if item.best_score is None else round(item.best_score),
+                round(item.time_spent_seconds / 60, 1),
+            ]
+        )
+    return response
+
+
+@login_required
+def record_xapi(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(
+        xapi.statements_for(request, request.user),
+        safe=False,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Content-Disposition"] = 'attachment; filename="learning-record-xapi.json"'
+    return response
+
+
+# --- Open Badges ----------------------------------------------------------------------------
+
+
+def badge_issuer(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(badges.issuer(request), json_dumps_params={"ensure_ascii": False})
+
+
+def badge_class(request: HttpRequest, slug: str) -> JsonResponse:
+    badge = get_object_or_404(BadgeClass, slug=slug)
+    return JsonResponse(
+        badges.badge_class(request, badge), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def badge_image(request: HttpRequest, slug: str) -> HttpResponse:
+    badge = get_object_or_404(BadgeClass, slug=slug)
+    return HttpResponse(badges.badge_png(badge), content_type="image/png")
+
+
+def badge_assertion(request: HttpRequest, pk) -> JsonResponse:
+    item = get_object_or_404(Assertion.objects.select_related("badge"), pk=pk)
+    # A revoked hosted assertion answers 410 Gone, as Open Badges 2.0 asks of issuers.
+    return JsonResponse(
+        badges.assertion(request, item),
+        status=410 if item.revoked_at else 200,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def badge_baked(request: HttpRequest, pk) -> HttpResponse:
+    item = get_object_or_404(Assertion.objects.select_related("badge"), pk=pk)
+    if item.revoked_at:
+        raise Http404
+    response = HttpResponse(badges.baked_assertion(request, item), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="badge-{item.pk}.png"'
+    return response
+
+
+# --- Certificates ---------------------------------------------------------------------------
+
+
+@login_required
+def certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    certificate = Certificate.objects.filter(code=code, user=request.user).first()
+    if certificate is None or certificate.revoked_at:
+        raise Http404
+    url = request.build_absolute_uri(reverse("courses:certificate-verify", args=[code]))
+    response = HttpResponse(certificates.render(certificate, url), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{code}.pdf"'
+    return response
+
+
+def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: anyone holding a certificate's code or QR can check that it is genuine."""
+    certificate = Certificate.objects.filter(code=code.upper()).first()
+    return render(
+        request,
+        "courses/certificate_verify.html",
+        {"certificate": certificate, "code": code},
+        status=200 if certificate else 404,
+    )
+
+
+# --- Lesson media and search ----------------------------------------------------------------
+
+
+def _media_file(media_id: int, role: str | None):
+    from media.models import Derivative
+
+    from .models import LearningMedia
+
+    media = get_object_or_404(LearningMedia, pk=media_id)
+    if role is None:
+        return media.captions
+    derivative = (
+        Derivative.objects.filter(asset_id=media.asset_id, role__in=("video", "audio"))
+        .select_related("file")
+        .first()
+    )
+    return derivative.file if derivative else None
+
+
+def media_stream(request: HttpRequest, media_id: int) -> HttpResponse:
+    """Course videos and audio are public teaching material, streamed with Range support."""
+    from media.delivery import stream_response
+    from media.services import storage_for
+
+    stored = _media_file(media_id, "access")
+    if stored is None:
+        raise Http404
+    return stream_response(
+        request,
+        storage=storage_for(stored.visibility),
+        name=stored.key,
+        content_type=stored.content_type,
+    )
+
+
+def media_captions(request: HttpRequest, media_id: int) -> HttpResponse:
+    from media.services import storage_for
+
+    stored = _media_file(media_id, None)
+    if stored is None:
+        raise Http404
+    with storage_for(stored.visibility).open(stored.key) as handle:
+        return HttpResponse(handle.read(), content_type="text/vtt; charset=utf-8")
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    return render(
+        request,
+        "courses/search.html",
+        {"query": query, "results": selectors.search(query) if query else []},
+    )
+
+
+def stats(request: HttpRequest) -> HttpResponse:
+    """Enrolments, completion rates, where learners stop, by audience group (admin page)."""
+    from django.core.exceptions import PermissionDenied
+
+    from . import charts
+
+    if not request.user.has_perm("courses.view_stats"):
+        raise PermissionDenied
+    rows = selectors.course_stats()
+    return render(
+        request,
+        "courses/stats.html",
+        {
+            "rows": rows,
+            "completion_chart": charts.bar_chart(
+                [(row.course.title, row.completion_rate) for row in rows],
+                unit="%",
+                title=_("Completion rate by course"),
+            ),
+            "drop_off_charts": [
+                (
+                    row,
+                    charts.bar_chart(
+                        [(lesson.title, count) for lesson, count in row.drop_off],
+                        title=_("Where learners stop"),
+                        unit="",
+                    ),
+                )
+                for row in rows
+                if row.drop_off
+            ],
+        },
+    )

@@ -1,0 +1,84 @@
+"""Librarians' side of learning: topics, badges, lesson media (uploaded through the media
+pipeline), badge revocation, and the statistics page."""
+
+from __future__ import annotations
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
+
+from . import services, views
+from .forms import LearningMediaForm
+from .models import Assertion, BadgeClass, LearningMedia, Topic
+
+
+class TopicViewSet(SnippetViewSet):
+    model = Topic
+    icon = "tag"
+    list_display = ["name", "slug"]
+
+
+class BadgeViewSet(SnippetViewSet):
+    model = BadgeClass
+    icon = "pick"
+    list_display = ["name", "slug"]
+
+
+class LearningMediaViewSet(SnippetViewSet):
+    model = LearningMedia
+    icon = "media"
+    list_display = ["title"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("upload"),
+            FieldPanel("captions_file"),
+            FieldPanel("transcript"),
+        ],
+        base_form_class=LearningMediaForm,
+    )
+
+
+class RevokeView(EditView):
+    """Saving with a reason revokes the assertion (recorded by the service)."""
+
+    def save_instance(self):
+        instance = self.form.save(commit=False)
+        return services.revoke_badge(
+            assertion=instance, user=self.request.user, reason=instance.revocation_reason
+        )
+
+
+class AssertionViewSet(SnippetViewSet):
+    model = Assertion
+    icon = "pick"
+    edit_view_class = RevokeView
+    list_display = ["badge", "user", "issued_on", "revoked_at"]
+    add_to_admin_menu = False
+    panels = [FieldPanel("revocation_reason")]
+
+
+class LearningGroup(SnippetViewSetGroup):
+    menu_label = _("Learning")
+    menu_icon = "doc-full-inverse"
+    menu_order = 240
+    items = (TopicViewSet, BadgeViewSet, LearningMediaViewSet, AssertionViewSet)
+
+
+register_snippet(LearningGroup)
+
+
+@hooks.register("register_admin_urls")
+def stats_url():
+    return [path("learning-stats/", views.stats, name="courses_stats")]
+
+
+@hooks.register("register_admin_menu_item")
+def stats_item() -> MenuItem:
+    return MenuItem(
+        _("Learning statistics"), reverse("courses_stats"), icon_name="table", order=241
+    )

@@ -53,6 +53,18 @@ _ARCHIVE = [
     ],
 ]  # fmt: skip
 
+# Running learning: statistics, badges (and revoking them), topics and lesson media snippets.
+_LEARNING = [
+    "courses.view_stats",
+    "courses.view_assertion",
+    "courses.change_assertion",
+    *[
+        f"courses.{action}_{model}"
+        for model in ("topic", "badgeclass", "learningmedia")
+        for action in ("add", "change", "view")
+    ],
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     READER: [],
     MAKER: [],
@@ -78,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_BOOKING_DESK,
         *_BOOKING_SETUP,
         *_ARCHIVE,
+        *_LEARNING,
         *[
             f"booking.{action}_{model}"
             for model in ("location", "category", "bookingsuspension")

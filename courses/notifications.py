@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from wagtail.models import Page
@@ -17,17 +18,17 @@ from .models import CoursePage, LessonPage, PathCourse, Subscription, Subscripti
 
 
 def followers_of(page: Page) -> set[int]:
-    """Learners following a path that contains the course, or one of the course's topics."""
+    """Learners following a path that contains the course, or one of the course's topics,
+    since before the page was first published (so it is new to them)."""
     course = page if isinstance(page, CoursePage) else CoursePage.objects.ancestor_of(page).first()
     if course is None:
         return set()
-    paths = PathCourse.objects.filter(course=course).values_list("path_id", flat=True)
-    topics = course.topics.values_list("pk", flat=True)
-    return set(
-        Subscription.objects.filter(path_id__in=list(paths))
-        .union(Subscription.objects.filter(topic_id__in=list(topics)))
-        .values_list("user_id", flat=True)
-    )
+    paths = list(PathCourse.objects.filter(course=course).values_list("path_id", flat=True))
+    topics = list(course.topics.values_list("pk", flat=True))
+    subscriptions = Subscription.objects.filter(Q(path_id__in=paths) | Q(topic_id__in=topics))
+    if page.first_published_at:
+        subscriptions = subscriptions.filter(created_at__lte=page.first_published_at)
+    return set(subscriptions.values_list("user_id", flat=True))
 
 
 def notify_followers(*, page_id: int) -> int:

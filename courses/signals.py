@@ -42,11 +42,14 @@ def on_publish(sender, instance, revision=None, **kwargs) -> None:
     if not isinstance(page, CoursePage | LessonPage | LearningPathPage):
         return
     index_page(page)
-    if isinstance(page, CoursePage | LessonPage):
-        from .tasks import notify_followers
+    from .tasks import notify_followers
 
-        # Re-publishing an edit does not notify again: the notice rows make it once per page.
+    # Re-publishing an edit does not notify again: the notice rows make it once per page.
+    if isinstance(page, CoursePage | LessonPage):
         enqueue(notify_followers, page.pk)
+    else:  # a path: its courses may be new to those who follow it
+        for course_id in page.path_courses.values_list("course_id", flat=True):
+            enqueue(notify_followers, course_id)
 
 
 @receiver(page_unpublished)

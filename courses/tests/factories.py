@@ -75,6 +75,7 @@ def badge(slug: str = "smartphone") -> BadgeClass:
 def publish(parent, page):
     parent.add_child(instance=page)
     page.save_revision().publish()
+    page.refresh_from_db()  # publishing works on a copy; read back first_published_at etc.
     return page
 
 

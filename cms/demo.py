@@ -20,7 +20,9 @@ HOME = {
 
 SECTIONS = [
     {
-        "slug": "learn",
+        # The learning centre is a page of courses/ at /learn/; this page introduces it.
+        "slug": "about-learning",
+        "app_url": "/learn/",
         "title": "学习",
         "introduction": "全民自主学习平台：按人群与阶段分类的学习路径、数字素养课程和互动练习。",
         "paragraphs": [

@@ -247,7 +247,7 @@ class ModulePage(Page):
 class LessonPage(Page):
     class Criterion(models.TextChoices):
         VIEWED = "viewed", _("Viewed")
-        WATCHED = "watched", _("Watched at least 90% of the video or audio")
+        WATCHED = "watched", _("Watched at least 90 percent of the video or audio")
         SCORE = "score", _("Quiz or H5P score at least the threshold")
         MANUAL = "manual", _("Marked done by the learner")
 

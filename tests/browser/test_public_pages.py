@@ -37,7 +37,7 @@ def test_large_text_mode_is_remembered_by_the_browser(demo_site, page):
     base_size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     page.get_by_role("button", name="大字模式").click()
     page.wait_for_load_state()
-    page.goto("/learn/")
+    page.goto("/memories/")
     assert "large-text" in page.locator("html").get_attribute("class")
     large_size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert large_size > base_size * 1.3

@@ -32,6 +32,14 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import continue_learning
+
+        context = super().get_context(request, *args, **kwargs)
+        # A signed-in learner finds the lesson to resume on the front page.
+        context["continue_learning"] = continue_learning(request.user)
+        return context
+
 
 class StandardPage(Page):
     """A general content page: about us, opening hours, rules, a section's introduction."""

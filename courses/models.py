@@ -217,6 +217,12 @@ class CoursePage(Page):
         context["modules"] = modules
         wanted = [c.pk for c in self.prerequisites.all()]
         context["prerequisites"] = list(CoursePage.objects.live().filter(pk__in=wanted))
+        context["topics"] = list(self.topics.all())
+        context["followed_topics"] = (
+            set(Subscription.objects.filter(user=user, topic__isnull=False)
+                .values_list("topic_id", flat=True))
+            if user.is_authenticated else set()
+        )  # fmt: skip
         if user.is_authenticated:
             context["enrolment"] = Enrolment.objects.filter(user=user, course=self).first()
             context["progress"] = selectors.course_progress(user=user, course=self)
@@ -297,9 +303,11 @@ class LessonPage(Page):
         context["previous"] = lessons[index - 1] if index > 0 else None
         context["next"] = lessons[index + 1] if index + 1 < len(lessons) else None
         if request.user.is_authenticated:
-            context["lesson_progress"] = LessonProgress.objects.filter(
-                user=request.user, lesson=self
-            ).first()
+            progress = LessonProgress.objects.filter(user=request.user, lesson=self).first()
+            context["lesson_progress"] = progress
+            if progress and progress.media_duration:
+                covered = sum(end - start for start, end in progress.watched)
+                context["watched_percent"] = min(100, round(100 * covered / progress.media_duration))
         return context
 
 

@@ -53,3 +53,21 @@ def test_a_learner_completes_a_course_and_receives_the_badge(demo_site, page, us
     assert axe_violations(page) == []
     page.goto("/learn-centre/")
     assert axe_violations(page) == []
+
+
+def test_progress_made_while_the_connection_is_down_arrives_later(demo_site, page, user):
+    the_course = course()
+    first, _second = lessons_of(the_course)
+    sign_in(page, user.email)
+    # The progress endpoint is unreachable: the view event waits in the browser.
+    queue = f"JSON.parse(localStorage.getItem('liaotu.progress.{user.pk}') || '[]').length"
+    page.route("**/learning/api/progress/", lambda route: route.abort())
+    page.goto(first.url)
+    wait_until(page, f"{queue} > 0")
+    assert not LessonProgress.objects.filter(user=user, lesson=first).exists()
+    # Back online: the queued event is sent, counted once, and the queue is emptied.
+    page.unroute("**/learning/api/progress/")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_until(page, "document.querySelector('article').dataset.completed === 'true'")
+    wait_until(page, f"{queue} === 0")
+    assert LessonProgress.objects.get(user=user, lesson=first).completed_at is not None

@@ -14,24 +14,30 @@ class LearningMediaForm(WagtailAdminModelForm):
     captions_file = forms.FileField(label=_("Captions (WebVTT)"), required=False)
 
     def clean(self):
+        from . import services
+
         data = super().clean()
         if not self.instance.asset_id and not data.get("upload"):
             self.add_error("upload", _("Choose a video or audio file."))
+            return data
+        # Checked here, so a wrong file is a form error and nothing is stored.
+        try:
+            services.check_learning_media(
+                upload=data.get("upload"), captions=data.get("captions_file")
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
         return data
 
     def save(self, commit: bool = True):
         from . import services
 
         instance = super().save(commit=False)
-        try:
-            services.attach_learning_media(
-                media=instance,
-                upload=self.cleaned_data.get("upload"),
-                captions=self.cleaned_data.get("captions_file"),
-            )
-        except ValidationError as error:
-            self.add_error(None, error)
-            raise
+        services.attach_learning_media(
+            media=instance,
+            upload=self.cleaned_data.get("upload"),
+            captions=self.cleaned_data.get("captions_file"),
+        )
         if commit:
             instance.save()
         return instance

@@ -307,7 +307,9 @@ class LessonPage(Page):
             context["lesson_progress"] = progress
             if progress and progress.media_duration:
                 covered = sum(end - start for start, end in progress.watched)
-                context["watched_percent"] = min(100, round(100 * covered / progress.media_duration))
+                context["watched_percent"] = min(
+                    100, round(100 * covered / progress.media_duration)
+                )
         return context
 
 

@@ -394,15 +394,14 @@ def points_of(user: User) -> int:
     return PointsEntry.objects.filter(user=user).aggregate(total=Sum("points"))["total"] or 0
 
 
-def attach_learning_media(*, media, upload=None, captions=None):
-    """Store a lesson's video or audio (checked by content) and its WebVTT captions."""
+def check_learning_media(*, upload=None, captions=None):
+    """The format of a lesson video or audio (by content) and valid WebVTT captions, or a
+    ValidationError saying what is wrong."""
     from django.conf import settings
-    from django.core.files.base import ContentFile
 
     from media import sniff, webvtt
-    from media.pipeline import create_asset
-    from media.services import store_file
 
+    fmt = None
     if upload is not None:
         head = upload.read(sniff.HEAD_BYTES)
         upload.seek(0)
@@ -415,23 +414,31 @@ def attach_learning_media(*, media, upload=None, captions=None):
             raise ValidationError(_("Choose a video or audio file."))
         if upload.size > settings.MEDIA_MAX_BYTES[fmt.kind]:
             raise ValidationError(_("The file is too large."))
-        stored = store_file(
-            content=upload,
-            original_name=upload.name,
-            content_type=fmt.mime,
-            prefix="learning/media",
-        )
-        media.asset = create_asset(original=stored, kind=fmt.kind, fmt=fmt.name)
     if captions is not None:
         data = captions.read()
+        captions.seek(0)
         try:
             webvtt.parse(data)
         except webvtt.WebVTTError as error:
             raise ValidationError(str(error)) from error
+    return fmt
+
+
+def attach_learning_media(*, media, upload=None, captions=None):
+    """Store a lesson's video or audio and its WebVTT captions (checked again, by content)."""
+    from django.core.files.base import ContentFile
+
+    from media.pipeline import create_asset
+    from media.services import store_file
+
+    fmt = check_learning_media(upload=upload, captions=captions)
+    if upload is not None:
+        stored = store_file(content=upload, original_name=upload.name, content_type=fmt.mime,
+                            prefix="learning/media")  # fmt: skip
+        media.asset = create_asset(original=stored, kind=fmt.kind, fmt=fmt.name)
+    if captions is not None:
         media.captions = store_file(
-            content=ContentFile(data),
-            original_name="captions.vtt",
-            content_type="text/vtt",
-            prefix="learning/captions",
-        )
+            content=ContentFile(captions.read()), original_name="captions.vtt",
+            content_type="text/vtt", prefix="learning/captions",
+        )  # fmt: skip
     return media

@@ -318,6 +318,11 @@ def stats(request: HttpRequest) -> HttpResponse:
                         title=_("Where learners stop"),
                         unit="",
                     ),
+                    charts.bar_chart(
+                        [(label, enrolled) for label, enrolled, _done in row.by_audience],
+                        title=_("Enrolments by audience group"),
+                        unit="",
+                    ),
                 )
                 for row in rows
                 if row.drop_off

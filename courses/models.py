@@ -524,3 +524,99 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return str(self.page_id)
+
+
+# --- H5P -------------------------------------------------------------------------------------
+
+
+class H5PLibrary(models.Model):
+    """One H5P library, stored once per machineName-major.minor (the highest patch wins) and
+    shared by every package that uses it."""
+
+    machine_name = models.CharField(max_length=127)
+    major = models.PositiveSmallIntegerField()
+    minor = models.PositiveSmallIntegerField()
+    patch = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=255)
+    runnable = models.BooleanField(default=False)
+    preloaded_js = models.JSONField(default=list)
+    preloaded_css = models.JSONField(default=list)
+    dependencies = models.JSONField(default=list)
+    files = models.JSONField(default=list)  # paths inside the library folder
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["machine_name", "major", "minor"], name="courses_h5p_library_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.folder} (patch {self.patch})"
+
+    @property
+    def folder(self) -> str:
+        return f"{self.machine_name}-{self.major}.{self.minor}"
+
+
+class H5PContent(models.Model):
+    """An uploaded H5P activity: its h5p.json and content are stored per id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(_("title"), max_length=255)
+    main_library = models.CharField(max_length=127)
+    h5p_json = models.JSONField()
+    content_files = models.JSONField(default=list)  # paths under content/
+    libraries = models.ManyToManyField(H5PLibrary, related_name="contents")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("H5P activity")
+        verbose_name_plural = _("H5P activities")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class XAPIStatement(models.Model):
+    """A small learning-record store: statements by id, the actor always the signed-in user."""
+
+    id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    content = models.ForeignKey(H5PContent, null=True, on_delete=models.SET_NULL)
+    lesson = models.ForeignKey(LessonPage, null=True, blank=True, on_delete=models.SET_NULL)
+    verb = models.CharField(max_length=255)
+    statement = models.JSONField()
+    stored_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "stored_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.id}"
+
+
+class H5PState(models.Model):
+    """The learner's unfinished activity (H5P contentUserData), restored on the next visit."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    content = models.ForeignKey(H5PContent, on_delete=models.CASCADE)
+    data_type = models.CharField(max_length=64, default="state")
+    sub_content_id = models.PositiveIntegerField(default=0)
+    data = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content", "data_type", "sub_content_id"],
+                name="courses_h5p_state_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.content_id} {self.data_type}"

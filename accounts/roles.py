@@ -60,7 +60,7 @@ _LEARNING = [
     "courses.change_assertion",
     *[
         f"courses.{action}_{model}"
-        for model in ("topic", "badgeclass", "learningmedia")
+        for model in ("topic", "badgeclass", "learningmedia", "h5pcontent")
         for action in ("add", "change", "view")
     ],
 ]

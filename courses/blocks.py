@@ -99,6 +99,26 @@ class SessionBlock(blocks.StructBlock):
         template = "courses/blocks/session.html"
 
 
+class UUIDSnippetChooserBlock(SnippetChooserBlock):
+    """Wagtail looks stored ids up in ``in_bulk``'s dict, whose keys are UUID objects while
+    the stream stores strings; compare them as strings so UUID snippets are found."""
+
+    def bulk_to_python(self, values):
+        found = {str(pk): obj for pk, obj in self.model_class.objects.in_bulk(values).items()}
+        return [found.get(str(value)) for value in values]
+
+
+class H5PBlock(blocks.StructBlock):
+    """An interactive H5P activity; its score can complete the lesson (criterion "score")."""
+
+    activity = UUIDSnippetChooserBlock("courses.H5PContent", label=_("H5P activity"))
+
+    class Meta:
+        icon = "pick"
+        label = _("H5P activity")
+        template = "courses/blocks/h5p.html"
+
+
 class LessonBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(label=_("Text"), features=RICH_TEXT_FEATURES)
     media = MediaBlock()
@@ -107,3 +127,4 @@ class LessonBlock(blocks.StreamBlock):
     quiz = QuizBlock()
     link = ExternalLinkBlock()
     session = SessionBlock()
+    h5p = H5PBlock()

@@ -71,7 +71,7 @@ class LearningIndexPage(Page):
     introduction = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
-    subpage_types = ["courses.LearningPathPage", "courses.CoursePage"]
+    subpage_types = ["courses.LearningPathPage", "courses.CoursePage", "courses.H5PPage"]
     max_count = 1
     template = "courses/learning_index.html"
 
@@ -291,6 +291,19 @@ class LessonPage(Page):
     @property
     def course(self) -> CoursePage:
         return CoursePage.objects.ancestor_of(self).first()
+
+    @property
+    def has_h5p(self) -> bool:
+        return any(block.block_type == "h5p" for block in self.body)
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        if self.has_h5p:
+            from .h5p.views import PLAYER_CSP
+
+            # Only lessons with an H5P activity get the player's (slightly wider) policy.
+            response._csp_update = PLAYER_CSP
+        return response
 
     def get_context(self, request, *args, **kwargs):
         from . import selectors
@@ -620,3 +633,27 @@ class H5PState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.content_id} {self.data_type}"
+
+
+class H5PPage(Page):
+    """A standalone page for one H5P activity (practice outside a course)."""
+
+    introduction = models.TextField(_("introduction"), blank=True)
+    activity = models.ForeignKey(
+        H5PContent, verbose_name=_("H5P activity"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction"), FieldPanel("activity")]
+    parent_page_types = ["courses.LearningIndexPage"]
+    subpage_types: list[str] = []
+    template = "courses/h5p_page.html"
+
+    class Meta:
+        verbose_name = _("H5P activity page")
+
+    def serve(self, request, *args, **kwargs):
+        from .h5p.views import PLAYER_CSP
+
+        response = super().serve(request, *args, **kwargs)
+        response._csp_update = PLAYER_CSP
+        return response

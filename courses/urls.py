@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("media/<int:media_id>/", views.media_stream, name="media"),
     path("media/<int:media_id>/captions.vtt", views.media_captions, name="captions"),
     path("search/", views.search, name="search"),
+    path("h5p/", include("courses.h5p.urls")),
 ]

@@ -9,11 +9,17 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    CreateView,
+    EditView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
 from . import services, views
 from .forms import LearningMediaForm
-from .models import Assertion, BadgeClass, LearningMedia, Topic
+from .h5p.forms import H5PUploadForm
+from .models import Assertion, BadgeClass, H5PContent, LearningMedia, Topic
 
 
 class TopicViewSet(SnippetViewSet):
@@ -62,11 +68,36 @@ class AssertionViewSet(SnippetViewSet):
     panels = [FieldPanel("revocation_reason")]
 
 
+class H5PCreateView(CreateView):
+    """The package is installed (libraries shared, content stored) by the H5P service."""
+
+    def save_instance(self):
+        from .h5p import services as h5p
+
+        upload = self.form.cleaned_data["package"]
+        content = h5p.install(source=upload, user=self.request.user)
+        title = self.form.cleaned_data.get("title")
+        if title:
+            content.title = title
+            content.save(update_fields=["title"])
+        return content
+
+
+class H5PViewSet(SnippetViewSet):
+    model = H5PContent
+    icon = "pick"
+    add_view_class = H5PCreateView
+    list_display = ["title", "main_library", "created_at"]
+    edit_handler = ObjectList(
+        [FieldPanel("title"), FieldPanel("package")], base_form_class=H5PUploadForm
+    )
+
+
 class LearningGroup(SnippetViewSetGroup):
     menu_label = _("Learning")
     menu_icon = "doc-full-inverse"
     menu_order = 240
-    items = (TopicViewSet, BadgeViewSet, LearningMediaViewSet, AssertionViewSet)
+    items = (TopicViewSet, BadgeViewSet, LearningMediaViewSet, H5PViewSet, AssertionViewSet)
 
 
 register_snippet(LearningGroup)

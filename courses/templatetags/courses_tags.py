@@ -1,0 +1,17 @@
+from django import template
+from django.template.loader import render_to_string
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def h5p_player(context, activity) -> str:
+    """The H5P player for ``activity``, tied to the lesson being shown (for its score)."""
+    from courses.h5p.views import player_context
+
+    request = context["request"]
+    page = context.get("page")
+    lesson = page if page is not None and page.__class__.__name__ == "LessonPage" else None
+    data = player_context(request, activity, lesson)
+    data["player_id"] = f"h5p-config-{activity.pk}"
+    return render_to_string("courses/_h5p.html", data, request=request)

@@ -5,6 +5,8 @@
   exactly as it would reach MinIO.
 * Celery: a real worker process consuming from Redis, on a queue private to this test run.
 * Chromium: Debian's build, driven by Playwright.
+* OctoPrint: real servers with the Virtual Printer, from their own virtualenv (installed by
+  ``scripts/setup test``), started on first use and killed/restarted by tests of outages.
 
 This module is imported before Django's settings, so the environment it sets is what the test
 settings read.
@@ -231,3 +233,129 @@ def axe_violations(tab) -> list[dict]:
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+# --- OctoPrint with its Virtual Printer ---------------------------------------------------------
+
+OCTOPRINT_VENV = Path(
+    os.environ.get(
+        "OCTOPRINT_VENV",
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        / "liaotu-commons"
+        / "octoprint-venv",
+    )
+)
+OCTOPRINT_CONFIG = """\
+server:
+  firstRun: false
+  onlineCheck:
+    enabled: false
+  pluginBlacklist:
+    enabled: false
+plugins:
+  _disabled: [announcements, softwareupdate, pluginmanager, tracking, discovery, backup,
+              firmware_check, achievements, health_check, errortracking]
+  virtual_printer:
+    enabled: true
+    simulated_errors: []
+    okAfterResend: true
+    waitOnLongMoves: false
+    throttle: 0.001
+serial:
+  additionalPorts: []
+  autoconnect: false
+"""
+
+
+@dataclass
+class OctoPrintServer:
+    """A real OctoPrint process with the Virtual Printer; kill() and start() simulate outages."""
+
+    base_dir: Path
+    port: int
+    api_key: str
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = open(self.base_dir / "serve.log", "ab")  # noqa: SIM115 - kept open with the process
+        self.process = subprocess.Popen(
+            [str(OCTOPRINT_VENV / "bin" / "octoprint"), "-b", str(self.base_dir), "serve",
+             "--host", "127.0.0.1", "--port", str(self.port), "--iknowwhatimdoing"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/version", headers={"X-Api-Key": self.api_key},
+                             timeout=2).status_code == 200:  # fmt: skip
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"OctoPrint did not start:\n{self.log()[-3000:]}")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def log(self) -> str:
+        path = self.base_dir / "serve.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def start_octoprint(base_dir: Path) -> OctoPrintServer:
+    if not (OCTOPRINT_VENV / "bin" / "octoprint").exists():
+        pytest.skip(f"OctoPrint is not installed in {OCTOPRINT_VENV} (scripts/setup test does it)")
+    base_dir.mkdir(parents=True, exist_ok=True)
+    (base_dir / "config.yaml").write_text(OCTOPRINT_CONFIG)
+    octoprint = str(OCTOPRINT_VENV / "bin" / "octoprint")
+    subprocess.run([octoprint, "-b", str(base_dir), "user", "add", "--password", "test-pass",
+                    "--admin", "admin"], check=True, capture_output=True)  # fmt: skip
+    api_key = uuid.uuid4().hex
+    keys = base_dir / "data" / "appkeys"
+    keys.mkdir(parents=True, exist_ok=True)
+    (keys / "keys.yaml").write_text(f"admin:\n- app_id: tests\n  api_key: {api_key}\n")
+    server = OctoPrintServer(base_dir=base_dir, port=free_port(), api_key=api_key)
+    server.start()
+    return server
+
+
+class OctoPrintPool:
+    """OctoPrint servers for the session, started on first use (each ~2 s, ~80 MB)."""
+
+    def __init__(self, tmp_path_factory) -> None:
+        self._factory = tmp_path_factory
+        self.servers: list[OctoPrintServer] = []
+
+    def get(self, index: int = 0) -> OctoPrintServer:
+        while len(self.servers) <= index:
+            base = self._factory.mktemp(f"octoprint{len(self.servers)}")
+            self.servers.append(start_octoprint(base))
+        server = self.servers[index]
+        if server.process is None or server.process.poll() is not None:
+            server.start()  # an earlier test killed it
+        return server
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.kill()
+
+
+@pytest.fixture(scope="session")
+def octoprint_pool(tmp_path_factory) -> Iterator[OctoPrintPool]:
+    pool = OctoPrintPool(tmp_path_factory)
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture
+def octoprint_server(octoprint_pool) -> OctoPrintServer:
+    """A running OctoPrint with its Virtual Printer (restarted if an earlier test killed it)."""
+    return octoprint_pool.get(0)

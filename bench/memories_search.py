@@ -77,36 +77,28 @@ def synthetic(n: int) -> dict:
     return {"n": n, "title": title, "summary": next(stream) + next(stream), "cues": cues}
 
 
-def vtt(cues: list[tuple[str, str]]) -> str:
-    lines = ["WEBVTT", ""]
-    for i, (speaker, text) in enumerate(cues):
-        start, end = i * CUE_SECONDS, (i + 1) * CUE_SECONDS
-        lines += [f"{start // 3600:02d}:{start % 3600 // 60:02d}:{start % 60:02d}.000 --> "
-                  f"{end // 3600:02d}:{end % 3600 // 60:02d}:{end % 60:02d}.000",
-                  f"<v {speaker}>{text}", ""]  # fmt: skip
-    return "\n".join(lines)
+def shown_cues(cues: list[tuple[str, str]]) -> list:
+    """The synthetic cues, one every CUE_SECONDS, as the archive shows them."""
+    from oral_history.selectors import ShownCue
+
+    return [ShownCue(float(i * CUE_SECONDS), float((i + 1) * CUE_SECONDS), speaker, text)
+            for i, (speaker, text) in enumerate(cues)]  # fmt: skip
 
 
 def passages_of(spec: dict) -> list[tuple]:
-    """(kind, start, cues json, text, segmented A, segmented B, segmented D) per passage."""
+    """(kind, start, cues json, text, segmented A, segmented B, segmented D) per passage,
+    grouped by the archive's own ``chunk_cues`` so the corpus matches real indexing."""
     from core import textsearch
-    from oral_history.services import PASSAGE_SECONDS
+    from oral_history.services import chunk_cues
 
     rows = [("record", None, "[]", spec["summary"], textsearch.segment(spec["title"]),
              textsearch.segment(spec["summary"]), "")]  # fmt: skip
-    chunk: list[tuple[float, str]] = []
-    for i, (_speaker, text) in enumerate(spec["cues"]):
-        start = i * CUE_SECONDS
-        if chunk and start + CUE_SECONDS - chunk[0][0] > PASSAGE_SECONDS:
-            joined = "\n".join(t for _s, t in chunk)
-            rows.append(("transcript", chunk[0][0], json.dumps(chunk, ensure_ascii=False),
-                         joined, "", "", textsearch.segment(joined)))  # fmt: skip
-            chunk = []
-        chunk.append((float(start), text))
-    if chunk:
-        joined = "\n".join(t for _s, t in chunk)
-        rows.append(("transcript", chunk[0][0], json.dumps(chunk, ensure_ascii=False), joined,
-                     "", "", textsearch.segment(joined)))  # fmt: skip
+    for chunk in chunk_cues(shown_cues(spec["cues"])):
+        joined = "\n".join(c.text for c in chunk)
+        cues = json.dumps([[c.start, c.text] for c in chunk], ensure_ascii=False)
+        rows.append(
+            ("transcript", chunk[0].start, cues, joined, "", "", textsearch.segment(joined))
+        )
     return rows
 
 
@@ -170,7 +162,8 @@ def main() -> None:
                 collection=collection, published=True,
                 duration_seconds=len(spec["cues"]) * CUE_SECONDS,
             )  # fmt: skip
-            services.save_transcript(interview=interview, vtt=vtt(spec["cues"]), user=None)
+            vtt = services.render_vtt(shown_cues(spec["cues"]))
+            services.save_transcript(interview=interview, vtt=vtt, user=None)
         real = time.perf_counter() - began
         print(f"indexing, real path (save_transcript): {SAMPLE} interviews in {real:.1f} s "
               f"= {real / max(SAMPLE, 1) * 1000:.0f} ms per interview")  # fmt: skip

@@ -9,6 +9,7 @@ makes every event idempotent and every completion happen once.
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -125,11 +126,10 @@ class LearningPathPage(Page):
         user = request.user
         labels = dict(AudienceGroup.choices)
         context["audience_labels"] = [labels.get(a, a) for a in self.audiences]
-        context["courses"] = [
-            (course, selectors.course_progress(user=user, course=course))
-            for course in self.courses()
-        ]
-        context["progress"] = selectors.path_progress(user=user, path=self)
+        courses = self.courses()
+        progress = selectors.courses_progress(user=user, courses=courses)
+        context["courses"] = [(course, progress[course.pk]) for course in courses]
+        context["progress"] = selectors.path_progress(progress=progress)
         context["subscribed"] = (
             user.is_authenticated and Subscription.objects.filter(user=user, path=self).exists()
         )
@@ -201,14 +201,18 @@ class CoursePage(Page):
         context = super().get_context(request, *args, **kwargs)
         user = request.user
         lessons = list(selectors.lessons_of(self))
-        done = selectors.progress_by_lesson(user=user, lessons=lessons)
+        finished = {
+            pk
+            for pk, item in selectors.progress_by_lesson(user=user, lessons=lessons).items()
+            if item.completed_at
+        }
         modules = []
         for module in ModulePage.objects.live().child_of(self).order_by("path"):
             modules.append(
                 (
                     module,
                     [
-                        (lesson, bool(done.get(lesson.pk) and done[lesson.pk].completed_at))
+                        (lesson, lesson.pk in finished)
                         for lesson in lessons
                         if lesson.path.startswith(module.path)
                     ],
@@ -224,17 +228,14 @@ class CoursePage(Page):
             if user.is_authenticated else set()
         )  # fmt: skip
         if user.is_authenticated:
-            context["enrolment"] = Enrolment.objects.filter(user=user, course=self).first()
-            context["progress"] = selectors.course_progress(user=user, course=self)
-            context["missing"] = services.missing_prerequisites(user=user, course=self)
-            context["resume"] = next(
-                (
-                    lesson
-                    for lesson in lessons
-                    if not (done.get(lesson.pk) and done[lesson.pk].completed_at)
-                ),
-                None,
+            enrolment = Enrolment.objects.filter(user=user, course=self).first()
+            context["enrolment"] = enrolment
+            # Derived from what is already loaded, not asked again.
+            context["progress"] = selectors.CourseProgress(
+                len(finished), len(lessons), bool(enrolment and enrolment.completed_at)
             )
+            context["missing"] = services.missing_prerequisites(user=user, course=self)
+            context["resume"] = next((le for le in lessons if le.pk not in finished), None)
         return context
 
 
@@ -288,7 +289,7 @@ class LessonPage(Page):
     class Meta:
         verbose_name = _("lesson")
 
-    @property
+    @cached_property
     def course(self) -> CoursePage:
         return CoursePage.objects.ancestor_of(self).first()
 
@@ -319,10 +320,7 @@ class LessonPage(Page):
             progress = LessonProgress.objects.filter(user=request.user, lesson=self).first()
             context["lesson_progress"] = progress
             if progress and progress.media_duration:
-                covered = sum(end - start for start, end in progress.watched)
-                context["watched_percent"] = min(
-                    100, round(100 * covered / progress.media_duration)
-                )
+                context["watched_percent"] = min(100, round(progress.watched_percent))
         return context
 
 
@@ -410,6 +408,14 @@ class LessonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.lesson_id}"
+
+    @property
+    def watched_seconds(self) -> float:
+        return sum(end - start for start, end in self.watched)
+
+    @property
+    def watched_percent(self) -> float:
+        return 100 * self.watched_seconds / self.media_duration if self.media_duration else 0
 
 
 class ProgressEvent(models.Model):

@@ -105,6 +105,12 @@ def _covered(ranges: list[list[float]]) -> float:
     return sum(end - start for start, end in ranges)
 
 
+def _merged_gain(before: list[list[float]], new: list[list[float]]) -> tuple[list, float]:
+    merged_before = _merge(before)
+    merged = _merge(merged_before + new)
+    return merged, _covered(merged) - _covered(merged_before)
+
+
 def _progress_for(user: User, lesson: LessonPage) -> LessonProgress:
     progress, _created = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
     return LessonProgress.objects.select_for_update().get(pk=progress.pk)
@@ -170,11 +176,7 @@ def record_event(
     return ProgressState(
         lesson_completed=progress.completed_at is not None,
         course_completed=course_done,
-        watched_percent=(
-            100 * _covered(progress.watched) / progress.media_duration
-            if progress.media_duration
-            else 0
-        ),
+        watched_percent=progress.watched_percent,
         time_spent_seconds=progress.time_spent_seconds,
     )
 
@@ -193,9 +195,7 @@ def _apply(progress: LessonProgress, lesson: LessonPage, kind: str, data: dict, 
         if duration <= 0:
             raise LearningError(_("This lesson has no video or audio."))
         progress.media_duration = duration
-        before = _merge(progress.watched)
-        added = _merge(before + _clean_ranges(data, duration))
-        gained = _covered(added) - _covered(before)
+        added, gained = _merged_gain(progress.watched, _clean_ranges(data, duration))
         # Wall-clock plausibility: no more new seconds than could have played since the last
         # media report (or since the lesson was opened).
         since = progress.last_media_at or progress.viewed_at or now
@@ -218,7 +218,7 @@ def _lesson_due(progress: LessonProgress, lesson: LessonPage) -> bool:
         return progress.viewed_at is not None
     if criterion == LessonPage.Criterion.WATCHED:
         return bool(progress.media_duration) and (
-            _covered(progress.watched) >= WATCHED_FRACTION * progress.media_duration
+            progress.watched_seconds >= WATCHED_FRACTION * progress.media_duration
         )
     if criterion == LessonPage.Criterion.SCORE:
         return progress.best_score is not None and progress.best_score >= lesson.threshold
@@ -309,13 +309,19 @@ def submit_quiz(
             correct=correct,
             total=len(questions),
         )
+        progress = _keep_best_score(user, lesson, 100 * correct / len(questions))
+    return QuizResult(correct, len(questions), marked, progress.completed_at is not None)
+
+
+def _keep_best_score(user: User, lesson: LessonPage, score: float) -> LessonProgress:
+    """Keep the learner's best score (percent) and complete the lesson if it is now due."""
+    with transaction.atomic():
         progress = _progress_for(user, lesson)
-        score = 100 * correct / len(questions)
         if progress.best_score is None or score > progress.best_score:
             progress.best_score = score
             progress.save(update_fields=["best_score"])
         _complete_if_due(progress, lesson, timezone.now())
-    return QuizResult(correct, len(questions), marked, progress.completed_at is not None)
+    return progress
 
 
 def record_score(*, user: User, lesson: LessonPage, scaled: float) -> LessonProgress:
@@ -323,14 +329,7 @@ def record_score(*, user: User, lesson: LessonPage, scaled: float) -> LessonProg
     if not 0 <= scaled <= 1:
         raise LearningError(_("The score is not valid."))
     enrol(user=user, course=lesson.course)
-    with transaction.atomic():
-        progress = _progress_for(user, lesson)
-        score = 100 * scaled
-        if progress.best_score is None or score > progress.best_score:
-            progress.best_score = score
-            progress.save(update_fields=["best_score"])
-        _complete_if_due(progress, lesson, timezone.now())
-    return progress
+    return _keep_best_score(user, lesson, 100 * scaled)
 
 
 # --- Badges and certificates ----------------------------------------------------------------
@@ -397,23 +396,10 @@ def points_of(user: User) -> int:
 def check_learning_media(*, upload=None, captions=None):
     """The format of a lesson video or audio (by content) and valid WebVTT captions, or a
     ValidationError saying what is wrong."""
-    from django.conf import settings
+    from media import webvtt
+    from media.services import identify_upload
 
-    from media import sniff, webvtt
-
-    fmt = None
-    if upload is not None:
-        head = upload.read(sniff.HEAD_BYTES)
-        upload.seek(0)
-        try:
-            fmt = sniff.sniff_head(head, total_size=upload.size)
-            sniff.check_claim(fmt, upload.name)
-        except sniff.UnsupportedFile as error:
-            raise ValidationError(str(error)) from error
-        if fmt.kind not in ("audio", "video"):
-            raise ValidationError(_("Choose a video or audio file."))
-        if upload.size > settings.MEDIA_MAX_BYTES[fmt.kind]:
-            raise ValidationError(_("The file is too large."))
+    fmt = identify_upload(upload, kinds={"audio", "video"}) if upload is not None else None
     if captions is not None:
         data = captions.read()
         captions.seek(0)

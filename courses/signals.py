@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.dispatch import receiver
+from django.utils.html import strip_tags
 from wagtail.signals import page_published, page_unpublished
 
 from core.tasks import enqueue
@@ -18,8 +19,6 @@ def _text(page) -> list[tuple[str, str]]:
         parts.append((page.summary, "B"))
         for block in page.body:
             if block.block_type == "paragraph":
-                from django.utils.html import strip_tags
-
                 parts.append((strip_tags(block.value.source), "C"))
             elif block.block_type in ("quiz", "link", "media"):
                 parts.append(

@@ -240,46 +240,32 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
 # --- Lesson media and search ----------------------------------------------------------------
 
 
-def _media_file(media_id: int, role: str | None):
-    from media.models import Derivative
+def _stream(request: HttpRequest, stored) -> HttpResponse:
+    from media.delivery import stream_response
+    from media.services import storage_for
 
-    from .models import LearningMedia
-
-    media = get_object_or_404(LearningMedia, pk=media_id)
-    if role is None:
-        return media.captions
-    derivative = (
-        Derivative.objects.filter(asset_id=media.asset_id, role__in=("video", "audio"))
-        .select_related("file")
-        .first()
-    )
-    return derivative.file if derivative else None
+    if stored is None:
+        raise Http404
+    return stream_response(request, storage=storage_for(stored.visibility), name=stored.key,
+                           content_type=stored.content_type)  # fmt: skip
 
 
 def media_stream(request: HttpRequest, media_id: int) -> HttpResponse:
     """Course videos and audio are public teaching material, streamed with Range support."""
-    from media.delivery import stream_response
-    from media.services import storage_for
+    from media.selectors import access_copy
 
-    stored = _media_file(media_id, "access")
-    if stored is None:
-        raise Http404
-    return stream_response(
-        request,
-        storage=storage_for(stored.visibility),
-        name=stored.key,
-        content_type=stored.content_type,
-    )
+    from .models import LearningMedia
+
+    media = get_object_or_404(LearningMedia, pk=media_id)
+    copy = access_copy(asset_id=media.asset_id)
+    return _stream(request, copy.file if copy else None)
 
 
 def media_captions(request: HttpRequest, media_id: int) -> HttpResponse:
-    from media.services import storage_for
+    from .models import LearningMedia
 
-    stored = _media_file(media_id, None)
-    if stored is None:
-        raise Http404
-    with storage_for(stored.visibility).open(stored.key) as handle:
-        return HttpResponse(handle.read(), content_type="text/vtt; charset=utf-8")
+    media = get_object_or_404(LearningMedia.objects.select_related("captions"), pk=media_id)
+    return _stream(request, media.captions)
 
 
 def search(request: HttpRequest) -> HttpResponse:

@@ -74,8 +74,8 @@ class H5PCreateView(CreateView):
     def save_instance(self):
         from .h5p import services as h5p
 
-        upload = self.form.cleaned_data["package"]
-        content = h5p.install(source=upload, user=self.request.user)
+        # The form has already read and checked the whole package; store that.
+        content = h5p.store(checked=self.form.checked, user=self.request.user)
         title = self.form.cleaned_data.get("title")
         if title:
             content.title = title

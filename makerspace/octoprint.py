@@ -115,7 +115,7 @@ class OctoPrint:
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self._client.request(method, path, **kwargs)
-        except (httpx.TransportError, httpx.ProtocolError) as error:
+        except httpx.TransportError as error:
             raise Unreachable(f"{method} {path}: {error.__class__.__name__}: {error}") from error
         status = response.status_code
         if status < 400:

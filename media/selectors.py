@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 
 from . import access
-from .models import StoredFile, Visibility
+from .models import Derivative, StoredFile, Visibility
 
 
 def can_read(*, user: User | AnonymousUser, stored_file: StoredFile) -> bool:
@@ -23,3 +23,12 @@ def can_read(*, user: User | AnonymousUser, stored_file: StoredFile) -> bool:
 
 def files_of(*, owner: User) -> QuerySet[StoredFile]:
     return StoredFile.objects.filter(owner=owner).order_by("-created_at")
+
+
+def access_copy(*, asset_id) -> Derivative | None:
+    """The playable copy the pipeline made of an audio or video asset (None until it exists)."""
+    return (
+        Derivative.objects.filter(asset_id=asset_id, role__in=("audio", "video"))
+        .select_related("file")
+        .first()
+    )

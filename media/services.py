@@ -33,6 +33,33 @@ def download_to(*, stored_file: StoredFile, target: Path) -> str:
     return digest.hexdigest()
 
 
+def identify_upload(upload, *, kinds: set[str], max_bytes: int | None = None):
+    """The format of an uploaded file by its first bytes (never by its name), checked against
+    its name, the kinds wanted here and the size limit for its kind; a ValidationError
+    otherwise. For forms that take files directly (the tus endpoint has its own checks)."""
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from . import sniff
+
+    head = upload.read(sniff.HEAD_BYTES)
+    upload.seek(0)
+    try:
+        fmt = sniff.sniff_head(head, total_size=upload.size)
+        sniff.check_claim(fmt, upload.name)
+    except sniff.UnsupportedFile as error:
+        raise ValidationError(str(error)) from error
+    if fmt.kind not in kinds:
+        raise ValidationError(_("This kind of file cannot be used here."))
+    limit = max_bytes or settings.MEDIA_MAX_BYTES[fmt.kind]
+    if upload.size > limit:
+        raise ValidationError(
+            _("The file is larger than %(limit)d MB.") % {"limit": limit // (1024 * 1024)}
+        )
+    return fmt
+
+
 def _sha256(content: File) -> str:
     digest = hashlib.sha256()
     content.seek(0)

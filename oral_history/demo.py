@@ -23,6 +23,7 @@ from media.services import store_file
 
 from . import services
 from .models import AccessLevel, Collection, Interview, Narrator, Place, Series, Subject
+from .selectors import ShownCue
 from .tasks import build_redacted_copy
 
 CUE_SECONDS = 8
@@ -154,12 +155,10 @@ INTERVIEWS = [
 
 
 def _vtt(lines: list[tuple[str, str]]) -> str:
-    cues = ["WEBVTT", ""]
-    for n, (speaker, text) in enumerate(lines):
-        start, end = n * CUE_SECONDS, (n + 1) * CUE_SECONDS
-        cues += [f"00:{start // 60:02d}:{start % 60:02d}.000 --> 00:{end // 60:02d}:"
-                 f"{end % 60:02d}.000", f"<v {speaker}>{text}", ""]  # fmt: skip
-    return "\n".join(cues)
+    return services.render_vtt([
+        ShownCue(float(n * CUE_SECONDS), float((n + 1) * CUE_SECONDS), speaker, text)
+        for n, (speaker, text) in enumerate(lines)
+    ])  # fmt: skip
 
 
 def _tone(workdir: Path, seconds: int, index: int) -> bytes:

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from media import webvtt
 
 from . import selectors, services
 from .models import Collection, IndexSegment, Interview, Narrator, Subject
@@ -157,7 +158,7 @@ def _sync_to_vtt(transcript: str, sync: str, duration: int) -> str:
             continue
         start = n * interval
         end = (n + 1) * interval if n + 1 < len(cut_at) - 1 else max(duration, start + interval)
-        cues += [f"{services._vtt_time(start)} --> {services._vtt_time(end)}", chunk, ""]
+        cues += [f"{webvtt.timestamp(start)} --> {webvtt.timestamp(end)}", chunk, ""]
     return "\n".join(cues)
 
 
@@ -179,7 +180,7 @@ def _repair_open_ends(vtt: str) -> str:
         start = _vtt_seconds(match.group("start"))
         later = [s for s in starts if s > start]
         end = min(later) if later else start + 10
-        return f"{match.group('start')} --> {services._vtt_time(end)}"
+        return f"{match.group('start')} --> {webvtt.timestamp(end)}"
 
     return _OPEN_END.sub(fix, vtt)
 

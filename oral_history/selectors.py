@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from accounts.models import User
 from core import textsearch
+from media.selectors import access_copy
 
 from .models import (
     AccessLevel,
@@ -78,17 +79,20 @@ def level_allows(level: str, embargo_until: dt.date | None, *, granted: bool) ->
     return False
 
 
-def _level_q(prefix: str, granted: set[int], interview_field: str) -> Q:
-    """The database form of ``level_allows`` for fields under ``prefix``."""
+def _level_q(level: str, embargo_until: str, granted: set[int]) -> Q:
+    """The database form of ``level_allows`` for the given level and embargo fields
+    (of a passage, whose interview is ``interview_id``)."""
     return (
-        Q(**{f"{prefix}access_level": AccessLevel.OPEN})
-        | Q(**{f"{prefix}access_level": AccessLevel.REQUEST, f"{interview_field}__in": granted})
-        | Q(
-            **{
-                f"{prefix}access_level": AccessLevel.EMBARGO,
-                f"{prefix}embargo_until__lte": _today(),
-            }
-        )
+        Q(**{level: AccessLevel.OPEN})
+        | Q(**{level: AccessLevel.REQUEST, "interview_id__in": granted})
+        | Q(**{level: AccessLevel.EMBARGO, f"{embargo_until}__lte": _today()})
+    )
+
+
+def _visible_q(prefix: str = "") -> Q:
+    """The database form of ``record_visible`` for non-staff."""
+    return Q(**{f"{prefix}published": True, f"{prefix}withdrawn_at__isnull": True}) & ~Q(
+        **{f"{prefix}access_level": AccessLevel.RESTRICTED}
     )
 
 
@@ -118,9 +122,7 @@ def visible_interviews(user: Viewer) -> QuerySet[Interview]:
     interviews = Interview.objects.all()
     if is_archive_staff(user):
         return interviews
-    return interviews.filter(published=True, withdrawn_at__isnull=True).exclude(
-        access_level=AccessLevel.RESTRICTED
-    )
+    return interviews.filter(_visible_q())
 
 
 def listing(queryset: QuerySet[Interview]) -> QuerySet[Interview]:
@@ -132,18 +134,14 @@ def listing(queryset: QuerySet[Interview]) -> QuerySet[Interview]:
 
 def interview_for(user: Viewer, pk: int) -> Interview | None:
     """The interview if ``user`` may see its record; None answers 404 whether it exists or not."""
-    interview = (
-        Interview.objects.select_related("collection", "series")
-        .prefetch_related("narrators", "places", "subjects")
-        .filter(pk=pk)
-        .first()
-    )
+    interview = listing(Interview.objects.filter(pk=pk)).first()
     if interview is None or not record_visible(user, interview):
         return None
     return interview
 
 
-def redactions_of(interview: Interview) -> list[tuple[float, float]]:
+def redactions_of(interview) -> list[tuple[float, float]]:
+    """Redacted ranges of an interview (or interview id)."""
     return list(Redaction.objects.filter(interview=interview).values_list("start", "end"))
 
 
@@ -170,7 +168,9 @@ def transcript_cues(
     transcript: Transcript, *, public: bool, redactions: list[tuple[float, float]] | None = None
 ) -> list[ShownCue]:
     """The cues to show. The public version replaces every cue touching a redacted range."""
-    ranges = redactions if redactions is not None else redactions_of(transcript.interview)
+    ranges: list[tuple[float, float]] = []
+    if public:
+        ranges = redactions if redactions is not None else redactions_of(transcript.interview_id)
     shown = []
     for cue in Cue.objects.filter(transcript=transcript).only("start", "end", "speaker", "text"):
         if public and _overlaps(cue.start, cue.end, ranges):
@@ -208,18 +208,12 @@ def playable_media(user: Viewer, interview: Interview) -> list[InterviewMedia]:
 def access_file(item: InterviewMedia, *, staff: bool):
     """The stored file to play: the redacted copy when there are redactions (the master's
     access copy otherwise); for staff the unredacted access copy. None while a copy is made."""
-    from media.models import Derivative
-
     if item.redacted_for and not staff:
         if item.redacted_copy_status != InterviewMedia.CopyStatus.READY:
             return None
         return item.redacted_copy
-    derivative = (
-        Derivative.objects.filter(asset_id=item.asset_id, role__in=("audio", "video"))
-        .select_related("file")
-        .first()
-    )
-    return derivative.file if derivative else None
+    copy = access_copy(asset_id=item.asset_id)
+    return copy.file if copy else None
 
 
 def pending_requests() -> QuerySet[AccessRequest]:
@@ -296,16 +290,10 @@ def _passage_filter(user: Viewer) -> Q:
     if is_archive_staff(user):
         return Q()
     granted = granted_interview_ids(user)
-    visible = Q(
-        interview__published=True,
-        interview__withdrawn_at__isnull=True,
-    ) & ~Q(interview__access_level=AccessLevel.RESTRICTED)
-    parts = _level_q("interview__", granted, "interview_id") & (
-        Q(part_level=AccessLevel.OPEN)
-        | Q(part_level=AccessLevel.REQUEST, interview_id__in=granted)
-        | Q(part_level=AccessLevel.EMBARGO, part_embargo_until__lte=_today())
+    parts = _level_q("interview__access_level", "interview__embargo_until", granted) & _level_q(
+        "part_level", "part_embargo_until", granted
     )
-    return visible & (Q(kind=Passage.Kind.RECORD) | parts)
+    return _visible_q("interview__") & (Q(kind=Passage.Kind.RECORD) | parts)
 
 
 def search(user: Viewer, query: str, *, limit: int = 20, offset: int = 0) -> list[Hit]:
@@ -321,7 +309,7 @@ def search(user: Viewer, query: str, *, limit: int = 20, offset: int = 0) -> lis
     ranked = (
         passages.values("interview_id")
         .annotate(
-            score=_sum_rank(SearchRank(F("search"), tsquery, cover_density=True)),
+            score=Sum(SearchRank(F("search"), tsquery, cover_density=True)),
         )
         .order_by("-score", "interview_id")[offset : offset + limit]
     )
@@ -345,12 +333,6 @@ def search(user: Viewer, query: str, *, limit: int = 20, offset: int = 0) -> lis
         Hit(interviews[row["interview_id"]], row["score"], snippets.get(row["interview_id"], []))
         for row in rows
     ]
-
-
-def _sum_rank(rank):
-    from django.db.models import Sum
-
-    return Sum(rank)
 
 
 def _snippet(passage: Passage, query: str) -> tuple[str, float | None, SafeString]:

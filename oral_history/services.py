@@ -118,14 +118,6 @@ def save_transcript(
     return transcript
 
 
-def _vtt_time(seconds: float) -> str:
-    millis = round(seconds * 1000)
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs, millis = divmod(millis, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
-
-
 def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("-->", "→")
 
@@ -134,7 +126,7 @@ def render_vtt(cues: list[selectors.ShownCue]) -> str:
     """WebVTT for the given cues (the public version has redacted cues as a marker)."""
     lines = ["WEBVTT", ""]
     for cue in cues:
-        lines.append(f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}")
+        lines.append(f"{webvtt.timestamp(cue.start)} --> {webvtt.timestamp(cue.end)}")
         if cue.redacted:
             lines.append(_vtt_escape(_("[redacted]")))
         elif cue.speaker:
@@ -146,6 +138,20 @@ def render_vtt(cues: list[selectors.ShownCue]) -> str:
 
 
 # --- Search index -----------------------------------------------------------------------------
+
+
+def chunk_cues(cues: list[selectors.ShownCue]) -> list[list[selectors.ShownCue]]:
+    """Consecutive shown cues grouped into stretches of about PASSAGE_SECONDS each (redacted
+    cues left out): the transcript passages search finds and quotes."""
+    chunks: list[list[selectors.ShownCue]] = []
+    for cue in cues:
+        if cue.redacted:
+            continue
+        if chunks and cue.end - chunks[-1][0].start <= PASSAGE_SECONDS:
+            chunks[-1].append(cue)
+        else:
+            chunks.append([cue])
+    return chunks
 
 
 def index_passages(interview: Interview) -> list[Passage]:
@@ -186,11 +192,8 @@ def index_passages(interview: Interview) -> list[Passage]:
         )
     transcript = Transcript.objects.filter(interview=interview).first()
     if transcript is not None:
-        chunk: list[selectors.ShownCue] = []
-
-        def flush() -> None:
-            if not chunk:
-                return
+        shown = selectors.transcript_cues(transcript, public=True, redactions=redactions)
+        for chunk in chunk_cues(shown):
             text = "\n".join(c.text for c in chunk)
             passages.append(
                 Passage(
@@ -204,15 +207,6 @@ def index_passages(interview: Interview) -> list[Passage]:
                     search=textsearch.weighted_vector((text, "D")),
                 )
             )
-            chunk.clear()
-
-        for cue in selectors.transcript_cues(transcript, public=True, redactions=redactions):
-            if cue.redacted:
-                continue
-            if chunk and cue.end - chunk[0].start > PASSAGE_SECONDS:
-                flush()
-            chunk.append(cue)
-        flush()
     return passages
 
 
@@ -293,6 +287,15 @@ def attach_recording(
 # --- Access ----------------------------------------------------------------------------------
 
 
+def _apply_level(target, *, level: str, embargo_until: dt.date | None, user: User) -> None:
+    """Set an access level on an interview or one of its parts (an embargo needs its date)."""
+    _require(user, "oral_history.manage_access")
+    if level == AccessLevel.EMBARGO and embargo_until is None:
+        raise ValidationError(_("An embargo needs an end date."))
+    target.access_level = level
+    target.embargo_until = embargo_until if level == AccessLevel.EMBARGO else None
+
+
 def set_access(
     *,
     interview: Interview,
@@ -301,13 +304,9 @@ def set_access(
     user: User,
     reason: str,
 ) -> Interview:
-    _require(user, "oral_history.manage_access")
-    if level == AccessLevel.EMBARGO and embargo_until is None:
-        raise ValidationError(_("An embargo needs an end date."))
+    before = (interview.access_level, interview.embargo_until)
+    _apply_level(interview, level=level, embargo_until=embargo_until, user=user)
     with transaction.atomic():
-        before = (interview.access_level, interview.embargo_until)
-        interview.access_level = level
-        interview.embargo_until = embargo_until if level == AccessLevel.EMBARGO else None
         interview.save(update_fields=["access_level", "embargo_until", "updated_at"])
         audit(interview=interview, actor=user, action="access_changed",
               before=[before[0], str(before[1] or "")],
@@ -324,12 +323,8 @@ def set_part_access(
     reason: str,
 ):
     """The access level of one recording, the transcript or one segment, audited."""
-    _require(user, "oral_history.manage_access")
-    if level == AccessLevel.EMBARGO and embargo_until is None:
-        raise ValidationError(_("An embargo needs an end date."))
+    _apply_level(part, level=level, embargo_until=embargo_until, user=user)
     with transaction.atomic():
-        part.access_level = level
-        part.embargo_until = embargo_until if level == AccessLevel.EMBARGO else None
         part.save(update_fields=["access_level", "embargo_until"])
         audit(interview=part.interview, actor=user, action="part_access_changed",
               part=f"{part._meta.model_name}:{part.pk}", after=level,
@@ -452,39 +447,44 @@ def submit_takedown(
     return request
 
 
-def withdraw(*, takedown_id: int, user: User, resolution: str) -> Interview:
-    """Take the interview out of every public path; the record stays for the archive, and
-    OAI-PMH reports it as deleted."""
+def _resolve_takedown(takedown_id: int, *, user: User, resolution: str, status: str):
+    """Lock an open withdrawal request and mark it resolved (inside the caller's transaction)."""
+    request = TakedownRequest.objects.select_for_update().get(pk=takedown_id)
+    if request.status in (TakedownRequest.Status.WITHDRAWN, TakedownRequest.Status.DECLINED):
+        raise ValidationError(_("This request has already been resolved."))
+    request.status = status
+    request.resolution, request.resolved_at = resolution, timezone.now()
+    request.save()
+    return request
+
+
+def _check_resolution(user: User, resolution: str) -> None:
     _require(user, "oral_history.manage_access")
     if not resolution.strip():
         raise ValidationError(_("Please record how the request was resolved."))
+
+
+def withdraw(*, takedown_id: int, user: User, resolution: str) -> Interview:
+    """Take the interview out of every public path; the record stays for the archive, and
+    OAI-PMH reports it as deleted."""
+    _check_resolution(user, resolution)
     with transaction.atomic():
-        request = TakedownRequest.objects.select_for_update().get(pk=takedown_id)
-        if request.status in (TakedownRequest.Status.WITHDRAWN, TakedownRequest.Status.DECLINED):
-            raise ValidationError(_("This request has already been resolved."))
+        request = _resolve_takedown(takedown_id, user=user, resolution=resolution,
+                                    status=TakedownRequest.Status.WITHDRAWN)  # fmt: skip
         interview = Interview.objects.select_for_update().get(pk=request.interview_id)
         interview.withdrawn_at = timezone.now()
         interview.withdrawal_reason = resolution
         interview.save(update_fields=["withdrawn_at", "withdrawal_reason", "updated_at"])
-        request.status = TakedownRequest.Status.WITHDRAWN
-        request.resolution, request.resolved_at = resolution, timezone.now()
-        request.save()
         audit(interview=interview, actor=user, action="withdrawn", request=request.pk,
               resolution=resolution)  # fmt: skip
     return interview
 
 
 def decline_takedown(*, takedown_id: int, user: User, resolution: str) -> TakedownRequest:
-    _require(user, "oral_history.manage_access")
-    if not resolution.strip():
-        raise ValidationError(_("Please record how the request was resolved."))
+    _check_resolution(user, resolution)
     with transaction.atomic():
-        request = TakedownRequest.objects.select_for_update().get(pk=takedown_id)
-        if request.status in (TakedownRequest.Status.WITHDRAWN, TakedownRequest.Status.DECLINED):
-            raise ValidationError(_("This request has already been resolved."))
-        request.status = TakedownRequest.Status.DECLINED
-        request.resolution, request.resolved_at = resolution, timezone.now()
-        request.save()
+        request = _resolve_takedown(takedown_id, user=user, resolution=resolution,
+                                    status=TakedownRequest.Status.DECLINED)  # fmt: skip
         audit(interview=request.interview, actor=user, action="takedown_declined",
               request=request.pk, resolution=resolution)  # fmt: skip
     return request
@@ -493,36 +493,13 @@ def decline_takedown(*, takedown_id: int, user: User, resolution: str) -> Takedo
 # --- Files: recordings and scanned consent forms ----------------------------------------------
 
 
-def _sniffed(upload, *, kinds: set[str]):
-    """The upload's format by its first bytes (never by its name), or a clear refusal."""
-    from media import sniff
-
-    head = upload.read(sniff.HEAD_BYTES)
-    upload.seek(0)
-    try:
-        fmt = sniff.sniff_head(head, total_size=upload.size)
-        sniff.check_claim(fmt, upload.name)
-    except sniff.UnsupportedFile as error:
-        raise ValidationError(str(error)) from error
-    if fmt.kind not in kinds:
-        raise ValidationError(_("This kind of file cannot be used here."))
-    return fmt
-
-
 def upload_recording(*, interview: Interview, upload, title: str, user: User) -> InterviewMedia:
     """Store a master recording privately, have the media pipeline make the access copy."""
-    from django.conf import settings
-
     from media.pipeline import create_asset
-    from media.services import store_file
+    from media.services import identify_upload, store_file
 
     _require(user, "oral_history.view_restricted_interview")
-    fmt = _sniffed(upload, kinds={"audio", "video"})
-    limit = settings.MEDIA_MAX_BYTES[fmt.kind]
-    if upload.size > limit:
-        raise ValidationError(
-            _("The file is larger than %(limit)d MB.") % {"limit": limit // (1024 * 1024)}
-        )
+    fmt = identify_upload(upload, kinds={"audio", "video"})
     with transaction.atomic():
         stored = store_file(content=upload, original_name=upload.name, content_type=fmt.mime,
                             prefix="oral-history/masters")  # fmt: skip
@@ -532,7 +509,7 @@ def upload_recording(*, interview: Interview, upload, title: str, user: User) ->
 
 def record_consent(*, interview: Interview, user: User, scanned_form=None, **fields) -> Consent:
     """A consent and release record; the scanned form (PDF or image) is stored privately."""
-    from media.services import store_file
+    from media.services import identify_upload, store_file
 
     _require(user, "oral_history.view_restricted_interview")
     if fields.get("minor") and not (fields.get("guardian_name") or "").strip():
@@ -540,9 +517,8 @@ def record_consent(*, interview: Interview, user: User, scanned_form=None, **fie
     with transaction.atomic():
         stored = None
         if scanned_form is not None:
-            fmt = _sniffed(scanned_form, kinds={"document", "image"})
-            if scanned_form.size > 50 * 1024 * 1024:
-                raise ValidationError(_("The file is larger than %(limit)d MB.") % {"limit": 50})
+            fmt = identify_upload(scanned_form, kinds={"document", "image"},
+                                  max_bytes=50 * 1024 * 1024)  # fmt: skip
             stored = store_file(content=scanned_form, original_name=scanned_form.name,
                                 content_type=fmt.mime, prefix="oral-history/consent")  # fmt: skip
         consent = Consent.objects.create(interview=interview, scanned_form=stored, **fields)

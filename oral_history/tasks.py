@@ -11,7 +11,8 @@ from django.db import transaction
 
 from core.tasks import IdempotentTask, enqueue
 from media import processing
-from media.models import Derivative, ProcessingStatus, Visibility
+from media.models import ProcessingStatus, Visibility
+from media.selectors import access_copy
 from media.services import delete_stored_file, download_to, store_file
 
 from .models import InterviewMedia
@@ -32,7 +33,7 @@ def build_redacted_copy(item_id: str) -> str:
         return "not pending"
     if item.asset.status != ProcessingStatus.READY:
         return "waiting for the access copy"
-    source = Derivative.objects.filter(asset=item.asset, role__in=("audio", "video")).first()
+    source = access_copy(asset_id=item.asset_id)
     if source is None:
         return "no access copy"
     ranges = item.redacted_for

@@ -115,12 +115,13 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
         start_at = max(0.0, float(request.GET.get("t", "0")))
     except ValueError:
         start_at = 0.0
+    parts_open = selectors.part_available(user, interview)
     return render(
         request,
         "oral_history/interview.html",
         {
             "interview": interview,
-            "parts_open": selectors.part_available(user, interview),
+            "parts_open": parts_open,
             "players": players,
             "transcript": transcript if transcript_open else None,
             "has_hidden_transcript": bool(transcript) and not transcript_open,
@@ -128,8 +129,7 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "segments": selectors.shown_segments(user, interview),
             "gbt": citations.gbt7714(interview, url),
             "chicago": citations.chicago(interview, url),
-            "can_request": interview.access_level == AccessLevel.REQUEST
-            and not selectors.part_available(user, interview),
+            "can_request": interview.access_level == AccessLevel.REQUEST and not parts_open,
             "pending": pending,
             "request_form": AccessRequestForm(),
             "staff": staff,
@@ -180,9 +180,9 @@ def manifest(request: HttpRequest, pk: int) -> JsonResponse:
         json_dumps_params={"ensure_ascii": False},
         content_type='application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"',
     )
-    response["Access-Control-Allow-Origin"] = "*" if interview.access_level == "open" else ""
-    if not response["Access-Control-Allow-Origin"]:
-        del response["Access-Control-Allow-Origin"]
+    if interview.access_level == AccessLevel.OPEN:
+        # Open manifests may be read by IIIF viewers elsewhere; the others only from here.
+        response["Access-Control-Allow-Origin"] = "*"
     return response
 
 

@@ -188,6 +188,15 @@ def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2, message
 
 
 # -- Browser ------------------------------------------------------------------------------------
+
+
+def wait_for_js(tab, expression: str, *, timeout: float = 10.0) -> None:
+    """Poll a JavaScript ``expression`` with evaluate(): the site's CSP forbids the eval that
+    Playwright's wait_for_function relies on."""
+    wait_for(lambda: tab.evaluate(f"() => Boolean({expression})"), timeout=timeout,
+             interval=0.05, message=f"timed out waiting for {expression}")  # fmt: skip
+
+
 @pytest.fixture
 def page(transactional_db, live_server):
     """A Chromium tab on the live test server.
@@ -312,7 +321,7 @@ class OctoPrintServer:
 
 def start_octoprint(base_dir: Path) -> OctoPrintServer:
     if not (OCTOPRINT_VENV / "bin" / "octoprint").exists():
-        pytest.skip(f"OctoPrint is not installed in {OCTOPRINT_VENV} (scripts/setup test does it)")
+        pytest.fail(f"OctoPrint is not installed in {OCTOPRINT_VENV}: run scripts/setup test")
     base_dir.mkdir(parents=True, exist_ok=True)
     (base_dir / "config.yaml").write_text(OCTOPRINT_CONFIG)
     octoprint = str(OCTOPRINT_VENV / "bin" / "octoprint")

@@ -11,20 +11,25 @@ from wagtail.admin.forms import WagtailAdminModelForm
 class H5PUploadForm(WagtailAdminModelForm):
     package = forms.FileField(label=_("H5P package (.h5p)"), required=False)
 
-    def clean(self):
-        from courses.models import H5PLibrary
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.checked = None  # the checked package, stored by the create view
+        if not self.instance._state.adding:
+            # A stored activity keeps its package; only its title can be edited.
+            self.fields["package"].disabled = True
 
-        from . import package
+    def clean(self):
+        from . import package, services
 
         data = super().clean()
+        if not self.instance._state.adding:
+            return data
         upload = data.get("package")
-        if self.instance._state.adding and upload is None:
+        if upload is None:
             self.add_error("package", _("Choose an .h5p file."))
-        elif upload is not None:
-            installed = set(H5PLibrary.objects.values_list("machine_name", "major", "minor"))
-            try:
-                package.read(upload, installed=installed)
-            except ValidationError as error:
-                self.add_error("package", error)
-            upload.seek(0)
+            return data
+        try:
+            self.checked = package.read(upload, installed=services.installed_libraries())
+        except ValidationError as error:
+            self.add_error("package", error)
         return data

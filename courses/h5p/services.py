@@ -49,13 +49,18 @@ def _save(key: str, data: bytes) -> None:
     storage.save(key, ContentFile(data))
 
 
+def installed_libraries() -> set[tuple[str, int, int]]:
+    """(machineName, major, minor) of every stored library: packages may rely on them."""
+    return set(H5PLibrary.objects.values_list("machine_name", "major", "minor"))
+
+
 def install(*, source: BinaryIO, user: User | None) -> H5PContent:
     """Check the package completely, then store libraries (de-duplicated) and content."""
-    installed = {
-        (lib.machine_name, lib.major, lib.minor)
-        for lib in H5PLibrary.objects.only("machine_name", "major", "minor")
-    }
-    checked = h5p_package.read(source, installed=installed)
+    return store(checked=h5p_package.read(source, installed=installed_libraries()), user=user)
+
+
+def store(*, checked: h5p_package.Package, user: User | None) -> H5PContent:
+    """Store a package that ``package.read`` has checked."""
     content_id = uuid.uuid4()
     written: list[str] = []
     try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import mimetypes
 import posixpath
-import re
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
@@ -23,10 +22,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from media.delivery import stream_response
 from media.services import storage_for
 
 from ..models import H5PContent, H5PLibrary, H5PState, LessonPage, XAPIStatement
-from . import services
+from . import package, services
 
 TYPES = {
     ".js": "text/javascript",
@@ -59,7 +59,8 @@ PLAYER_CSP = {
 STATEMENTS_PER_MINUTE = 120
 
 
-def _serve(key: str, path: str) -> HttpResponse:
+def _serve(request: HttpRequest, key: str, path: str) -> HttpResponse:
+    """Streamed with Range support (H5P content may hold video) by media's delivery."""
     storage = storage_for(services.VISIBILITY)
     if not storage.exists(key):
         raise Http404
@@ -67,9 +68,8 @@ def _serve(key: str, path: str) -> HttpResponse:
     content_type = (
         TYPES.get(extension) or mimetypes.guess_type(path)[0] or "application/octet-stream"
     )
-    with storage.open(key) as handle:
-        response = HttpResponse(handle.read(), content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
+    response = stream_response(request, storage=storage, name=key, content_type=content_type)
+    # Libraries and activity files are the same for everyone: browsers may keep them.
     response["Cache-Control"] = "public, max-age=3600"
     return response
 
@@ -83,7 +83,7 @@ def _clean(path: str) -> str:
 
 @require_GET
 def library_file(request: HttpRequest, folder: str, path: str) -> HttpResponse:
-    match = re.fullmatch(r"(.+)-(\d+)\.(\d+)", folder)
+    match = package.LIBRARY_FOLDER.match(folder)
     if match is None:
         raise Http404
     library = H5PLibrary.objects.filter(
@@ -92,7 +92,7 @@ def library_file(request: HttpRequest, folder: str, path: str) -> HttpResponse:
     path = _clean(path)
     if library is None or path not in library.files:
         raise Http404
-    return _serve(services.library_key(folder, path), path)
+    return _serve(request, services.library_key(folder, path), path)
 
 
 @require_GET
@@ -103,7 +103,7 @@ def content_file(request: HttpRequest, content_id, path: str) -> HttpResponse:
         return JsonResponse(content.h5p_json, json_dumps_params={"ensure_ascii": False})
     if not path.startswith("content/") or path[len("content/") :] not in content.content_files:
         raise Http404
-    return _serve(services.content_key(content.pk, path), path)
+    return _serve(request, services.content_key(content.pk, path), path)
 
 
 def player_context(request: HttpRequest, content: H5PContent, lesson: LessonPage | None) -> dict:

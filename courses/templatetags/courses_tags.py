@@ -8,10 +8,11 @@ register = template.Library()
 def h5p_player(context, activity) -> str:
     """The H5P player for ``activity``, tied to the lesson being shown (for its score)."""
     from courses.h5p.views import player_context
+    from courses.models import LessonPage
 
     request = context["request"]
     page = context.get("page")
-    lesson = page if page is not None and page.__class__.__name__ == "LessonPage" else None
+    lesson = page if isinstance(page, LessonPage) else None
     data = player_context(request, activity, lesson)
     data["player_id"] = f"h5p-config-{activity.pk}"
     return render_to_string("courses/_h5p.html", data, request=request)

@@ -160,7 +160,8 @@ def test_files_are_served_with_their_types_and_nothing_else(content):
     assert js["X-Content-Type-Options"] == "nosniff"
     h5p_json = client.get(f"/learning/h5p/content/{content.pk}/h5p.json").json()
     assert h5p_json["mainLibrary"] == "H5P.TrueFalse"
-    assert client.get(f"/learning/h5p/content/{content.pk}/content/content.json").json()
+    streamed = client.get(f"/learning/h5p/content/{content.pk}/content/content.json")
+    assert json.loads(b"".join(streamed.streaming_content))
     for path in [f"/learning/h5p/libraries/{library.folder}/../../etc/passwd",
                  f"/learning/h5p/libraries/{library.folder}/nope.js",
                  f"/learning/h5p/content/{content.pk}/secret.txt",

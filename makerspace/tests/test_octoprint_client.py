@@ -4,31 +4,23 @@ print (or says it could not), state is read, and every failure is a typed except
 from __future__ import annotations
 
 import contextlib
-import time
 
 import httpx
 import pytest
 
 from makerspace import octoprint
-from tests.services import free_port
+from tests.services import free_port, wait_for
 
 # Short G-code without heating waits (no M109/M190): prints finish in seconds.
 GCODE = b"G28\nG1 Z5 F3000\nG1 X10 Y10 F3000\nG1 X20 Y20\nG1 X10 Y10\nM84\n"
 LONG_GCODE = b"G28\n" + b"".join(f"G1 X{n % 50} Y{n % 40} F600\n".encode() for n in range(400))
 
 
-def wait_until(predicate, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def client(octoprint_server):
     with octoprint.OctoPrint(octoprint_server.url, octoprint_server.api_key) as api:
         api.disconnect()
-        wait_until(lambda: api.connection().state in ("Closed", "Offline"))
+        wait_for(lambda: api.connection().state in ("Closed", "Offline"))
         yield api
         with contextlib.suppress(octoprint.OctoPrintError):
             api.disconnect()
@@ -36,7 +28,7 @@ def client(octoprint_server):
 
 def connect(api: octoprint.OctoPrint) -> None:
     api.connect(port="VIRTUAL")
-    wait_until(lambda: api.connection().state == "Operational")
+    wait_for(lambda: api.connection().state == "Operational")
 
 
 def test_printer_state_is_not_operational_until_connected(client):
@@ -51,21 +43,21 @@ def test_upload_and_print_runs_to_completion(client):
     connect(client)
     result = client.upload_and_print(name="cube.gcode", data=GCODE)
     assert result.effective_print is True
-    wait_until(lambda: client.job().state in ("Printing", "Operational") and
+    wait_for(lambda: client.job().state in ("Printing", "Operational") and
                client.job().file_name == "cube.gcode")  # fmt: skip
-    wait_until(lambda: client.job().state == "Operational" and client.job().completion == 100)
+    wait_for(lambda: client.job().state == "Operational" and client.job().completion == 100)
     assert client.printer().operational
 
 
 def test_a_busy_printer_stores_the_file_but_does_not_print_it(client):
     connect(client)
     assert client.upload_and_print(name="long.gcode", data=LONG_GCODE).effective_print
-    wait_until(lambda: client.printer().printing)
+    wait_for(lambda: client.printer().printing)
     second = client.upload_and_print(name="second.gcode", data=GCODE)
     assert second.effective_print is False
     assert client.job().file_name == "long.gcode"
     client.cancel()
-    wait_until(lambda: not client.printer().printing)
+    wait_for(lambda: not client.printer().printing)
 
 
 def test_a_not_connected_printer_does_not_print_an_upload(client):
@@ -94,7 +86,7 @@ def test_a_fatal_printer_error_shows_in_the_printer_state(client):
     connect(client)
     client.send_commands("!!DEBUG:trigger_fatal_error_marlin")
     # OctoPrint drops the serial connection after a firmware error ("Printer halted").
-    wait_until(lambda: client.connection().state != "Operational")
+    wait_for(lambda: client.connection().state != "Operational")
     with pytest.raises(octoprint.NotOperational):
         client.printer()
 

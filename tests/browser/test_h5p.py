@@ -2,7 +2,6 @@
 scores the lesson and completes it; an unfinished activity comes back after a reload."""
 
 import io
-import time
 
 import pytest
 
@@ -10,13 +9,15 @@ from courses.h5p import services
 from courses.models import H5PState, LessonProgress, XAPIStatement
 from courses.tests.factories import course, lessons_of
 from tests.browser.test_booking import sign_in
-from tests.browser.test_learning import wait_until
-from tests.services import axe_violations, shared_fixture
+from tests.services import axe_violations, shared_fixture, wait_for, wait_for_js
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+
+
+PLAYER_READY = "document.querySelector('[data-h5p-player]').dataset.ready === 'true'"
 
 
 def install(name: str):
@@ -39,15 +40,17 @@ def test_answering_true_false_completes_the_lesson_with_the_score(demo_site, pag
             if "Content Security Policy" in m.text else None)  # fmt: skip
     sign_in(page, user.email)
     page.goto(lesson.url)
-    wait_until(page, "document.querySelector('[data-h5p-player]').dataset.ready === 'true'", 20)
+    wait_for_js(page, PLAYER_READY, timeout=20)
     frame = page.frame_locator(".h5p-iframe")
     frame.get_by_role("radio", name="False").click()
     frame.get_by_role("button", name="Check").click()
-    deadline = time.monotonic() + 10
-    while not LessonProgress.objects.filter(user=user, lesson=lesson,
-                                            completed_at__isnull=False).exists():  # fmt: skip
-        assert time.monotonic() < deadline, "the lesson was not completed"
-        time.sleep(0.1)
+    wait_for(
+        lambda: LessonProgress.objects.filter(
+            user=user, lesson=lesson, completed_at__isnull=False
+        ).exists(),
+        timeout=10,
+        message="the lesson was not completed",
+    )
     progress = LessonProgress.objects.get(user=user, lesson=lesson)
     assert progress.best_score == 100
     answered = XAPIStatement.objects.filter(user=user, verb__endswith="/answered")
@@ -62,14 +65,13 @@ def test_an_unfinished_activity_is_restored_after_a_reload(demo_site, page, user
     lesson = h5p_lesson(content)
     sign_in(page, user.email)
     page.goto(lesson.url)
-    wait_until(page, "document.querySelector('[data-h5p-player]').dataset.ready === 'true'", 20)
+    wait_for_js(page, PLAYER_READY, timeout=20)
     page.frame_locator(".h5p-iframe").get_by_role("radio", name="True").click()
-    deadline = time.monotonic() + 15  # H5P saves its state every few seconds
-    while not H5PState.objects.filter(user=user, content=content).exists():
-        assert time.monotonic() < deadline, "the state was not saved"
-        time.sleep(0.2)
+    # H5P's state is saved every few seconds.
+    wait_for(lambda: H5PState.objects.filter(user=user, content=content).exists(), timeout=15,
+             message="the state was not saved")  # fmt: skip
     page.reload()
-    wait_until(page, "document.querySelector('[data-h5p-player]').dataset.ready === 'true'", 20)
+    wait_for_js(page, PLAYER_READY, timeout=20)
     chosen = page.frame_locator(".h5p-iframe").get_by_role("radio", name="True")
     chosen.wait_for()
     assert chosen.get_attribute("aria-checked") == "true"

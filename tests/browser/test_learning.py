@@ -5,22 +5,12 @@ import pytest
 from courses.models import Assertion, Enrolment, LessonProgress
 from courses.tests.factories import badge, course, lessons_of, path_with
 from tests.browser.test_booking import sign_in
-from tests.services import axe_violations
+from tests.services import axe_violations, wait_for_js
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def wait_until(page, expression: str, timeout: float = 10) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(f"() => Boolean({expression})"):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        page.wait_for_timeout(50)
 
 
 def test_a_learner_completes_a_course_and_receives_the_badge(demo_site, page, user):
@@ -35,7 +25,7 @@ def test_a_learner_completes_a_course_and_receives_the_badge(demo_site, page, us
     page.wait_for_load_state()
     page.get_by_role("link", name="认识手机").click()
     # The page reports the view by itself; the status changes once the server has counted it.
-    wait_until(page, "document.querySelector('article').dataset.completed === 'true'")
+    wait_for_js(page, "document.querySelector('article').dataset.completed === 'true'")
     assert LessonProgress.objects.get(user=user, lesson=first).completed_at is not None
     assert axe_violations(page) == []
 
@@ -63,11 +53,11 @@ def test_progress_made_while_the_connection_is_down_arrives_later(demo_site, pag
     queue = f"JSON.parse(localStorage.getItem('liaotu.progress.{user.pk}') || '[]').length"
     page.route("**/learning/api/progress/", lambda route: route.abort())
     page.goto(first.url)
-    wait_until(page, f"{queue} > 0")
+    wait_for_js(page, f"{queue} > 0")
     assert not LessonProgress.objects.filter(user=user, lesson=first).exists()
     # Back online: the queued event is sent, counted once, and the queue is emptied.
     page.unroute("**/learning/api/progress/")
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    wait_until(page, "document.querySelector('article').dataset.completed === 'true'")
-    wait_until(page, f"{queue} === 0")
+    wait_for_js(page, "document.querySelector('article').dataset.completed === 'true'")
+    wait_for_js(page, f"{queue} === 0")
     assert LessonProgress.objects.get(user=user, lesson=first).completed_at is not None

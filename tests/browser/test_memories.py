@@ -3,20 +3,7 @@
 import pytest
 
 from oral_history.tests.factories import InterviewFactory, with_content
-from tests.services import axe_violations
-
-
-def wait_until(page, expression: str, timeout: float = 10) -> None:
-    """Poll ``expression`` with evaluate(): the site's CSP forbids the eval that
-    wait_for_function uses."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(f"() => Boolean({expression})"):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        page.wait_for_timeout(50)
-
+from tests.services import axe_violations, wait_for_js
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,14 +17,14 @@ def test_interactive_transcript_highlights_the_current_cue_and_seeks(demo_site, 
 
     page.goto(f"/memories/i/{interview.pk}/")
     player = page.locator("audio[data-oh-media]")
-    wait_until(page, "document.querySelector('audio').readyState >= 1")
+    wait_for_js(page, "document.querySelector('audio').readyState >= 1")
     assert axe_violations(page) == []
 
     # Clicking a cue's time (keyboard: focus + Enter) seeks there and the cue lights up.
     cue = page.locator("li[data-start='16.0']")
     cue.get_by_role("button").focus()
     page.keyboard.press("Enter")
-    wait_until(page, "document.querySelector('li[data-start=\"16.0\"]')"
+    wait_for_js(page, "document.querySelector('li[data-start=\"16.0\"]')"
                            ".classList.contains('oh-current')")  # fmt: skip
     assert 16 <= player.evaluate("el => el.currentTime") < 24
     assert cue.get_attribute("aria-current") == "true"
@@ -46,7 +33,7 @@ def test_interactive_transcript_highlights_the_current_cue_and_seeks(demo_site, 
     # "Play this segment" in the index seeks to the segment's start.
     page.locator("summary", has_text="家事").click()
     page.get_by_role("button", name="播放这一段").last.click()
-    wait_until(page, "document.querySelector('li[data-start=\"24.0\"]')"
+    wait_for_js(page, "document.querySelector('li[data-start=\"24.0\"]')"
                            ".classList.contains('oh-current')")  # fmt: skip
 
     # Search inside the transcript lists matches that jump to their time.
@@ -55,7 +42,7 @@ def test_interactive_transcript_highlights_the_current_cue_and_seeks(demo_site, 
     result = page.locator("[data-oh-transcript-results] button")
     assert result.count() == 1
     result.click()
-    wait_until(page, "document.querySelector('li[data-start=\"8.0\"]')"
+    wait_for_js(page, "document.querySelector('li[data-start=\"8.0\"]')"
                            ".classList.contains('oh-current')")  # fmt: skip
     assert "找到 1 行" in page.locator("[data-oh-transcript-status]").inner_text()
 
@@ -64,8 +51,8 @@ def test_deep_link_starts_playback_position_and_pages_pass_axe(demo_site, page, 
     interview = InterviewFactory(title="纺织厂的往事")
     with_content(interview, tmp_path=tmp_path)
     page.goto(f"/memories/i/{interview.pk}/?t=30#player")
-    wait_until(page, "document.querySelector('audio').readyState >= 1")
-    wait_until(page, "document.querySelector('audio').currentTime >= 30")
+    wait_for_js(page, "document.querySelector('audio').readyState >= 1")
+    wait_for_js(page, "document.querySelector('audio').currentTime >= 30")
     for path in ["/memories/", "/memories/search/?q=纺织厂", "/memories/places/",
                  "/memories/timeline/", "/memories/narrators/"]:  # fmt: skip
         page.goto(path)

@@ -161,19 +161,46 @@ def stop_worker(worker: WorkerProcess) -> None:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, s3_endpoint, tmp_path_factory) -> Iterator[WorkerProcess]:
-    """A real worker process reading this run's Redis queue and the test database.
+def _celery_worker_process(
+    django_db_setup, s3_endpoint, tmp_path_factory
+) -> Iterator[WorkerProcess]:
+    """The session's worker process. It starts on an idle queue: tasks enqueued by tests that
+    did not ask for a worker must not run in the background while those tests' data are being
+    truncated (a worker writing during TRUNCATE deadlocks the teardown)."""
+    from django.conf import settings
 
-    Tests that use it need ``transactional_db``: the worker is another process and only sees
-    committed rows.
-    """
-    worker = start_worker(tmp_path_factory.mktemp("celery"))
+    worker = start_worker(
+        tmp_path_factory.mktemp("celery"), queue=f"{settings.CELERY_TASK_DEFAULT_QUEUE}-idle"
+    )
     yield worker
     stop_worker(worker)
     from config.celery import app
 
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(worker.queue)
+        for queue in (worker.queue, settings.CELERY_TASK_DEFAULT_QUEUE):
+            conn.default_channel.queue_delete(queue)
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_process) -> Iterator[WorkerProcess]:
+    """A real worker process reading this run's Redis queue and the test database, for the
+    duration of one test.
+
+    Tests that use it need ``transactional_db``: the worker is another process and only sees
+    committed rows. Tasks left in the queue by earlier tests are dropped first.
+    """
+    from django.conf import settings
+
+    from config.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    name = _celery_worker_process.name
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)
+    app.control.add_consumer(queue, destination=[name], reply=True)
+    yield WorkerProcess(_celery_worker_process.process, name, queue,
+                        _celery_worker_process.log_path)  # fmt: skip
+    app.control.cancel_consumer(queue, destination=[name], reply=True)
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2, message: str = ""):

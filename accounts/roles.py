@@ -65,10 +65,21 @@ _LEARNING = [
     ],
 ]
 
+# Running the maker space: the print farm, reviews, certifications and the studio desk, and
+# setting up equipment, printers and trainings (snippets in the Wagtail admin).
+_MAKERSPACE = [
+    "makerspace.run_print_farm",
+    *[
+        f"makerspace.{action}_{model}"
+        for model in ("equipment", "printer", "training")
+        for action in ("add", "change", "view")
+    ],
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     READER: [],
     MAKER: [],
-    TECHNICIAN: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY, *_BOOKING_DESK, *_BOOKING_SETUP],
+    TECHNICIAN: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY, *_BOOKING_DESK, *_BOOKING_SETUP, *_MAKERSPACE],
     MODERATOR: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY, "ugc.moderate_work", "ugc.view_work"],
     ARCHIVIST: [*_ADMIN_ACCESS, *_MEDIA_LIBRARY, *_ARCHIVE],
     LIBRARIAN_ADMIN: [
@@ -91,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_BOOKING_SETUP,
         *_ARCHIVE,
         *_LEARNING,
+        *_MAKERSPACE,
         *[
             f"booking.{action}_{model}"
             for model in ("location", "category", "bookingsuspension")

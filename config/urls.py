@@ -25,6 +25,7 @@ urlpatterns = [
     path("booking/", include("booking.urls")),
     path("memories/", include("oral_history.urls")),
     path("learning/", include("courses.urls")),
+    path("makerspace/", include("makerspace.urls")),
     path("sitemap.xml", sitemap_index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
     path(
         "sitemap-<section>.xml",

@@ -201,6 +201,16 @@ class OctoPrint:
             effective_select=bool(body.get("effectiveSelect")),
         )
 
+    def last_print_succeeded(self, name: str) -> bool | None:
+        """How the last print of a stored file ended (None: never printed to the end or cancel).
+
+        OctoPrint records ``prints.last.success`` when a print finishes (true) or is cancelled
+        or fails (false), which tells a finished print from a cancelled one.
+        """
+        data = self._json(self._request("GET", f"/api/files/local/{name}"))
+        last = (data.get("prints") or {}).get("last") or {}
+        return last.get("success") if isinstance(last.get("success"), bool) else None
+
     def delete_file(self, name: str) -> None:
         self._request("DELETE", f"/api/files/local/{name}")
 

@@ -24,7 +24,16 @@ from media import webvtt
 from media.models import MediaAsset, ProcessingStatus, StoredFile, Upload, UploadStatus, Visibility
 from media.services import delete_stored_file, move_file, store_file
 
-from .models import Collection, Comment, Favourite, ModerationAction, Report, Work, WorkState
+from .models import (
+    Collection,
+    Comment,
+    Favourite,
+    Licence,
+    ModerationAction,
+    Report,
+    Work,
+    WorkState,
+)
 
 Action = ModerationAction.Action
 # Kinds whose original file is itself what readers get once the work is published.
@@ -61,9 +70,35 @@ def create_work(
         raise ValidationError(_("This upload already belongs to a work."))
     if collection is not None and collection.owner_id != user.pk:
         raise PermissionDenied
-    title, description = _clean_fields(title=title, description=description)
-    work = Work.objects.create(
+    work = add_work(
         owner=user,
+        asset=asset,
+        title=title,
+        description=description,
+        licence=licence,
+        language=language,
+        collection=collection,
+    )
+    if tags:
+        work.tags.set([plain_text(tag)[:50] for tag in tags if plain_text(tag)][:10])
+    return work
+
+
+def add_work(
+    *,
+    owner: User,
+    asset: MediaAsset,
+    title: str,
+    description: str = "",
+    licence: str = Licence.ALL_RIGHTS_RESERVED,
+    language: str = "zh-hans",
+    collection: Collection | None = None,
+) -> Work:
+    """A private work around an asset the owner already has (an upload, or a studio session
+    the maker space processed for them)."""
+    title, description = _clean_fields(title=title, description=description)
+    return Work.objects.create(
+        owner=owner,
         asset=asset,
         title=title,
         description=description,
@@ -72,9 +107,6 @@ def create_work(
         language=language,
         collection=collection,
     )
-    if tags:
-        work.tags.set([plain_text(tag)[:50] for tag in tags if plain_text(tag)][:10])
-    return work
 
 
 def update_work(*, work: Work, user: User, **changes) -> Work:

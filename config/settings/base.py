@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "booking",
     "oral_history",
     "courses",
+    "makerspace",
     # Wagtail
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.forms",
@@ -286,6 +287,12 @@ CELERY_BEAT_SCHEDULE = {
     "booking-release-no-shows": {"task": "booking.tasks.release_no_shows", "schedule": 60.0},
     "booking-expire-offers": {"task": "booking.tasks.expire_offers", "schedule": 60.0},
     "booking-send-reminders": {"task": "booking.tasks.send_reminders", "schedule": 300.0},
+    # Printers change state by the second; a sync is three small HTTP calls per printer.
+    "makerspace-sync-farm": {"task": "makerspace.tasks.sync_farm", "schedule": 5.0},
+    "makerspace-resume-studio-jobs": {
+        "task": "makerspace.tasks.resume_studio_jobs",
+        "schedule": 300.0,
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -387,3 +394,24 @@ if ORAL_HISTORY_TILE_URL:
 
     _tiles = _urlsplit(ORAL_HISTORY_TILE_URL.replace("{s}", "a"))
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+
+# --- Maker space (makerspace/) ---------------------------------------------------------------
+# Extra folders of PrusaSlicer printer profiles (*.ini) beside makerspace/profiles/.
+MAKERSPACE_PROFILE_DIRS = env.list("MAKERSPACE_PROFILE_DIRS", default=[])
+MAKERSPACE_SLICER = env("MAKERSPACE_SLICER", default="prusa-slicer")
+MAKERSPACE_SLICE_TIMEOUT = env.int("MAKERSPACE_SLICE_TIMEOUT", default=300)
+MAKERSPACE_MAX_UPLOAD_BYTES = env.int("MAKERSPACE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
+MAKERSPACE_MAX_RECORDING_BYTES = env.int(
+    "MAKERSPACE_MAX_RECORDING_BYTES", default=4 * 1024 * 1024 * 1024
+)
+# Firmware and settings commands makers may not send (G-code containing them is refused).
+MAKERSPACE_GCODE_DENY = env.list("MAKERSPACE_GCODE_DENY", default=["M500", "M502", "M997", "M999"])
+MAKERSPACE_JOBS_PER_WEEK = env.int("MAKERSPACE_JOBS_PER_WEEK", default=5)
+MAKERSPACE_PRINT_HOURS_PER_MONTH = env.int("MAKERSPACE_PRINT_HOURS_PER_MONTH", default=20)
+# Yuan per gram of filament shown in the estimate; 0 means printing is free.
+MAKERSPACE_PRICE_PER_GRAM = env("MAKERSPACE_PRICE_PER_GRAM", default="0")
+MAKERSPACE_OCTOPRINT_TIMEOUT = env.float("MAKERSPACE_OCTOPRINT_TIMEOUT", default=10.0)
+# A job still "being sent" after this long is checked against the printer and queued again.
+MAKERSPACE_DISPATCH_TIMEOUT = env.int("MAKERSPACE_DISPATCH_TIMEOUT", default=120)
+# Encrypts printer API keys at rest; derived from SECRET_KEY when empty.
+MAKERSPACE_SECRET_KEY = env("MAKERSPACE_SECRET_KEY", default="")

@@ -26,3 +26,5 @@ AXES_FAILURE_LIMIT = 5
 # Serve static files from the finders, as in development; nothing is collected for tests.
 WHITENOISE_AUTOREFRESH = True
 LOGGING["loggers"]["wagtail"] = {"level": "WARNING"}  # noqa: F405
+# The Virtual Printer's printer type: temperatures without heating waits, so prints take seconds.
+MAKERSPACE_PROFILE_DIRS = [str(BASE_DIR / "makerspace" / "tests" / "profiles")]  # noqa: F405

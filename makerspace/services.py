@@ -33,7 +33,7 @@ from core.tasks import enqueue
 from media import sniff
 from media.services import delete_stored_file, download_to, identify_upload, store_file
 
-from . import gcode, notifications, selectors, slicer
+from . import crypto, gcode, notifications, selectors, slicer
 from .models import (
     OWNER_CANCELLABLE,
     RUNNING,
@@ -197,8 +197,12 @@ def _read_upload(upload) -> str:
         fmt = identify_upload(
             upload, kinds={sniff.MediaKind.MODEL}, max_bytes=settings.MAKERSPACE_MAX_UPLOAD_BYTES
         )
-    except ValidationError:
-        raise ValidationError(_("Please upload an STL or 3MF model, or G-code (.gcode).")) from None
+    except ValidationError as error:
+        reason = " ".join(error.messages)
+        raise ValidationError(
+            _("Please upload an STL or 3MF model, or G-code (.gcode). %(reason)s")
+            % {"reason": reason}
+        ) from None
     if fmt.name not in ("stl", "3mf"):
         raise ValidationError(_("Only STL and 3MF models can be sliced here."))
     return SourceKind(fmt.name)
@@ -775,7 +779,7 @@ def observe(printer: Printer) -> Observed:
                 except OctoPrintError:
                     observed.last_success = None
             return observed
-    except Forbidden:
+    except (Forbidden, crypto.UnreadableSecret):
         return Observed(state=PrinterState.ERROR, text=_("API key refused"), error="forbidden")
     except Unreachable:
         return Observed(

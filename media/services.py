@@ -48,7 +48,11 @@ def identify_upload(upload, *, kinds: set[str], max_bytes: int | None = None):
     try:
         fmt = sniff.sniff_head(head, total_size=upload.size)
         sniff.check_claim(fmt, upload.name)
+        if fmt.name in sniff.NEEDS_FULL_CHECK:
+            sniff.verify_complete(fmt, upload, size=upload.size)
+            upload.seek(0)
     except sniff.UnsupportedFile as error:
+        upload.seek(0)
         raise ValidationError(str(error)) from error
     if fmt.kind not in kinds:
         raise ValidationError(_("This kind of file cannot be used here."))

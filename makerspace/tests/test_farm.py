@@ -26,7 +26,7 @@ from .factories import (
     upload,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _connected(server) -> Printer:
@@ -235,6 +235,7 @@ def test_a_wrong_api_key_flags_the_printer(octoprint_server):
     assert printer.needs_attention and "API" in printer.attention_reason
 
 
+@pytest.mark.worker
 def test_an_stl_is_sliced_by_the_worker_and_printed(octoprint_server, celery_worker):
     printer = _connected(octoprint_server)
     maker = certified_maker(printer.equipment.resource.required_qualification)

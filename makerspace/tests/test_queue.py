@@ -179,7 +179,7 @@ def test_print_hours_per_month_quota_is_checked_on_confirming(maker, settings):
     services.confirm_job(job=second, user=maker)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_confirmations_cannot_overrun_the_weekly_quota(settings):
     settings.MAKERSPACE_JOBS_PER_WEEK = 3
     printer = PrinterFactory()
@@ -295,7 +295,7 @@ def test_the_database_allows_one_running_job_per_printer(printer, maker, technic
         PrintJob.objects.filter(pk=b.pk).update(status=JobStatus.PRINTING, printer=None)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_schedulers_assign_each_job_and_printer_once(settings):
     settings.MAKERSPACE_JOBS_PER_WEEK = 20
     printers = [PrinterFactory() for _ in range(4)]

@@ -96,7 +96,7 @@ def session_attendees(training: Training) -> QuerySet[Booking]:
         Booking.objects.filter(event__in=training.sessions.all(), is_hold=False)
         .filter(status__in=("confirmed", "checked_in"))
         .select_related("user", "event")
-        .order_by("event__starts_at", "user__username")
+        .order_by("event__starts_at", "user__email")
     )
 
 

@@ -1,0 +1,38 @@
+import io
+
+import pyotp
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.management import call_command
+
+from accounts.models import User
+from makerspace import services
+from makerspace.models import JobStatus, Printer, PrinterState, PrintJob, StudioJob
+
+
+@pytest.mark.django_db
+def test_demo_maker_space_has_jobs_in_every_state_and_renders_without_octoprint(client):
+    only = ("--only", "accounts", "cms", "booking", "makerspace")
+    call_command("seed_demo", *only, stdout=io.StringIO())
+    assert set(PrintJob.objects.values_list("status", flat=True)) == set(JobStatus.values) - {
+        JobStatus.SLICING,
+        JobStatus.DISPATCHING,
+    }
+    assert StudioJob.objects.filter(status="done", work__isnull=False).exists()
+    before = PrintJob.objects.count()
+    call_command("seed_demo", *only, stdout=io.StringIO())
+    assert PrintJob.objects.count() == before
+    # Nothing listens at the demo printers' addresses: a sync shows them offline, and the
+    # demo's running print is interrupted rather than left "printing".
+    for printer in Printer.objects.all():
+        services.sync_printer(printer)
+    assert set(Printer.objects.values_list("state", flat=True)) == {PrinterState.OFFLINE}
+    assert not PrintJob.objects.filter(status=JobStatus.PRINTING).exists()
+    assert client.get("/makerspace/").status_code == 200
+    client.force_login(Printer.objects.first().jobs.first().owner)
+    assert client.get("/makerspace/me/").status_code == 200
+    technician = User.objects.get(email="technician@demo.liaotu.cn")
+    TOTP.activate(technician, pyotp.random_base32())  # staff must have MFA set up
+    client.force_login(technician)
+    farm = client.get("/makerspace/farm/")
+    assert farm.status_code == 200 and "3D打印机 C" in farm.content.decode()

@@ -76,9 +76,14 @@ class MakerspaceGroup(SnippetViewSetGroup):
 register_snippet(MakerspaceGroup)
 
 
+class FarmMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm("makerspace.run_print_farm")
+
+
 @hooks.register("register_admin_menu_item")
 def farm_menu_item():
-    return MenuItem(
+    return FarmMenuItem(
         _("Print farm"),
         reverse("makerspace:farm"),
         icon_name="cogs",

@@ -35,7 +35,9 @@ SECTIONS = [
         "tile": "学习路径、数字素养课程与互动练习",
     },
     {
-        "slug": "makerspace",
+        # The maker space itself is the makerspace app at /makerspace/; this page introduces it.
+        "slug": "about-makerspace",
+        "app_url": "/makerspace/",
         "title": "创客空间",
         "introduction": "众创空间：3D 打印、录音室、演播室、音乐创作、摄影与手工。",
         "paragraphs": [

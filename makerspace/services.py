@@ -740,8 +740,9 @@ class Observed:
     reachable: bool = True
 
 
-def observe(printer: Printer) -> Observed:
-    """Ask OctoPrint what the printer is doing; never raises."""
+def observe(printer: Printer, *, expect: str = "") -> Observed:
+    """Ask OctoPrint what the printer is doing; never raises. ``expect`` names the file our
+    running job printed, so its result is known even if OctoPrint no longer has it selected."""
     if not printer.octoprint_url:
         return Observed(state=PrinterState.OFFLINE, text=_("No OctoPrint address"), reachable=False)
     try:
@@ -773,10 +774,10 @@ def observe(printer: Printer) -> Observed:
             elif state.error or state.closed_or_error:
                 observed.state = PrinterState.ERROR
                 observed.error = state.text
-            elif job.file_name:
+            elif expect:
                 try:
-                    observed.last_success = api.last_print_succeeded(job.file_name)
-                except OctoPrintError:
+                    observed.last_success = api.last_print_succeeded(expect)
+                except OctoPrintError:  # deleted at the printer: nothing to learn from it
                     observed.last_success = None
             return observed
     except (Forbidden, crypto.UnreadableSecret):
@@ -843,7 +844,7 @@ def reconcile(printer: Printer, seen: Observed, *, now: datetime | None = None) 
             job.seconds_left = seen.seconds_left
             job.save(update_fields=["progress", "seconds_left", "updated_at"])
             return
-        if seen.state == PrinterState.OPERATIONAL and ours:
+        if seen.state == PrinterState.OPERATIONAL and (ours or seen.last_success is not None):
             if seen.last_success is True or (
                 seen.last_success is None and (seen.completion or 0) >= 100
             ):
@@ -870,7 +871,12 @@ def reconcile(printer: Printer, seen: Observed, *, now: datetime | None = None) 
 
 
 def sync_printer(printer: Printer) -> Observed:
-    seen = observe(printer)
+    running = (
+        PrintJob.objects.filter(printer=printer, status=JobStatus.PRINTING)
+        .values_list("remote_name", flat=True)
+        .first()
+    )
+    seen = observe(printer, expect=running or "")
     reconcile(printer, seen)
     return seen
 

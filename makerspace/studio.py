@@ -124,6 +124,8 @@ def attach_recording(
         )
         if job is None:
             job = StudioJob(booking=booking)
+        elif job.raw is not None:
+            delete_stored_file(stored_file=job.raw)  # the failed attempt's file, on commit
         job.title = title
         job.chapters = chapters.strip()
         job.trim_silence = trim_silence

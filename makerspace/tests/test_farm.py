@@ -10,6 +10,7 @@ import contextlib
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from accounts.tests.factories import UserFactory
 from core.models import Notification
@@ -27,6 +28,13 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Reasons are asserted in English; the zh-hans catalogue is checked elsewhere."""
+    with translation.override("en"):
+        yield
 
 
 def _connected(server) -> Printer:
@@ -261,3 +269,22 @@ def test_an_stl_is_sliced_by_the_worker_and_printed(octoprint_server, celery_wor
         message=f"not dispatched:\n{celery_worker.log()[-3000:]}",
     )
     _sync_until(printer, lambda: _status(job) == JobStatus.DONE, timeout=120)
+
+
+def test_a_print_that_finished_while_we_were_not_looking_is_still_done(octoprint_pool):
+    """OctoPrint restarted after the print ended (nothing selected any more): its file
+    history still says the print succeeded."""
+    server = octoprint_pool.get(2)
+    printer = _connected(server)
+    maker = certified_maker(printer.equipment.resource.required_qualification)
+    job = _queued_job(maker)
+    services.dispatch(services.schedule()[0].pk)
+    with octoprint.OctoPrint(server.url, server.api_key) as api:
+        wait_for(lambda: api.job().state == "Operational" and api.job().completion == 100)
+    server.kill()
+    octoprint_pool.get(2)
+    _connect(server)
+    with octoprint.OctoPrint(server.url, server.api_key) as api:
+        assert api.job().file_name is None
+    services.sync_printer(Printer.objects.get(pk=printer.pk))
+    assert _status(job) == JobStatus.DONE

@@ -147,6 +147,10 @@ def _job_or_404(request: HttpRequest, pk) -> PrintJob:
 @login_required
 def job_detail(request: HttpRequest, pk) -> HttpResponse:
     job = _job_or_404(request, pk)
+    if request.htmx and request.GET.get("seen") != job.status:
+        # The state changed under the page: reload it whole, for the buttons the new state
+        # offers (confirm, cancel, requeue), and to stop polling once the job has settled.
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
     template = "makerspace/_job_status.html" if request.htmx else "makerspace/job.html"
     return render(
         request,

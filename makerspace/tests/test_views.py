@@ -74,6 +74,17 @@ def test_a_maker_submits_sees_the_estimate_and_confirms(client, maker):
     assert PrintJob.objects.get(pk=job.pk).status == JobStatus.SUBMITTED
 
 
+def test_the_job_page_polls_its_state_and_reloads_when_it_changes(client, maker):
+    job = _job(maker)
+    client.force_login(maker)
+    url = f"/makerspace/jobs/{job.pk}/"
+    same = client.get(url, {"seen": "estimated"}, headers={"HX-Request": "true"})
+    assert same.status_code == 200 and "<html" not in same.content.decode()
+    services.confirm_job(job=job, user=maker)
+    changed = client.get(url, {"seen": "estimated"}, headers={"HX-Request": "true"})
+    assert changed.status_code == 204 and changed["HX-Refresh"] == "true"
+
+
 def test_a_refused_upload_shows_why_and_stores_nothing(client, maker):
     assert sign_in(client, maker.email)
     answer = client.post(

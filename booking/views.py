@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.views import error_text
+
 from . import ical, selectors, services
 from .forms import (
     CalendarFilterForm,
@@ -30,10 +32,6 @@ from .forms import (
 from .models import Booking, BookingStatus, Event, Resource, ResourceKind, WaitlistEntry
 
 staff_required = permission_required("booking.manage_bookings", raise_exception=True)
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _own_booking_or_404(request: HttpRequest, pk) -> Booking:
@@ -126,7 +124,7 @@ def book_resource(request: HttpRequest, slug: str) -> HttpResponse:
             booked_by=request.user,
         )
     except ValidationError as error:
-        form.add_error(None, _errors(error))
+        form.add_error(None, error_text(error))
         return _resource_page(request, resource, form=form, status=409)
     if booking.status == BookingStatus.PENDING:
         messages.success(
@@ -178,7 +176,7 @@ def book_event(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("booking:event", event.pk)
         booking = services.book_event(user=request.user, event=event)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
         return redirect("booking:event", event.pk)
     messages.success(
         request,
@@ -246,7 +244,7 @@ def cancel_booking(request: HttpRequest, pk) -> HttpResponse:
     try:
         services.cancel_booking(booking=booking, by=request.user, reason=reason)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("The booking has been cancelled."))
     return redirect("booking:detail", booking.pk)
@@ -266,7 +264,7 @@ def move_booking(request: HttpRequest, pk) -> HttpResponse:
     try:
         services.move_booking(booking=booking, by=request.user, starts_at=start, ends_at=end)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("The booking has been moved."))
     return redirect("booking:detail", booking.pk)
@@ -280,7 +278,7 @@ def confirm_offer(request: HttpRequest, pk) -> HttpResponse:
         services.confirm_offer(booking=booking, user=request.user)
     except (ValidationError, PermissionDenied) as error:
         messages.error(
-            request, _errors(error) if isinstance(error, ValidationError) else _("Not allowed.")
+            request, error_text(error) if isinstance(error, ValidationError) else _("Not allowed.")
         )
     else:
         messages.success(request, _("Confirmed. The place is yours."))
@@ -384,7 +382,7 @@ def staff_check_in(request: HttpRequest) -> HttpResponse:
             try:
                 services.check_in(booking=found, by=request.user)
             except ValidationError as error:
-                messages.error(request, _errors(error))
+                messages.error(request, error_text(error))
             else:
                 messages.success(
                     request, _("%(name)s is checked in.") % {"name": found.user.get_short_name()}
@@ -425,7 +423,7 @@ def staff_decide(request: HttpRequest, pk) -> HttpResponse:
             )
             messages.success(request, _("Declined; the reader has been told why."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect("booking:staff-approvals")
 
 
@@ -463,7 +461,7 @@ def staff_book(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             form.add_error("override_reason", _("You may not override the booking rules."))
         except ValidationError as error:
-            form.add_error(None, _errors(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(
                 request,

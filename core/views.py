@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,6 +11,11 @@ from . import services
 from .forms import DisplayPreferencesForm, LanguageForm
 from .models import Notification
 from .preferences import DisplayPreferences
+
+
+def error_text(error: ValidationError) -> str:
+    """A refusal's messages as one line, for ``messages.error`` on the page it sends back to."""
+    return " ".join(error.messages)
 
 
 @never_cache

@@ -5,7 +5,6 @@ a captioned video processed by the real media pipeline, and an in-person class."
 from __future__ import annotations
 
 import io
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from wagtail.models import Page, Site
 
 from media import pipeline
 from media.models import MediaAsset
-from media.processing import FFMPEG
+from media.processing import ffmpeg
 from media.services import store_file
 
 from .models import (
@@ -74,10 +73,9 @@ def _badge(slug: str, name: str, colour: tuple[int, int, int]) -> BadgeClass:
 def _video() -> LearningMedia:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "call.mp4"
-        subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                        "testsrc=size=320x240:rate=15:duration=4", "-f", "lavfi", "-i",
-                        "sine=frequency=330:duration=4", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                        "-c:a", "aac", "-shortest", str(path)], check=True)  # fmt: skip
+        ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x240:rate=15:duration=4", "-f", "lavfi",
+               "-i", "sine=frequency=330:duration=4", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+               "-c:a", "aac", "-shortest", str(path))  # fmt: skip
         stored = store_file(content=ContentFile(path.read_bytes()), original_name="call.mp4",
                             content_type="video/mp4", prefix="learning/media")  # fmt: skip
     asset = MediaAsset.objects.create(original=stored, kind="video", format="mp4")

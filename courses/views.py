@@ -15,14 +15,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.views import error_text
+
 from . import badges, certificates, selectors, services, xapi
 from .models import Assertion, BadgeClass, Certificate, CoursePage, LessonPage
 
 MAX_EVENTS = 50
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 @login_required
@@ -33,7 +31,7 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
         services.enrol(user=request.user, course=course)
         messages.success(request, _("You are enrolled. Enjoy the course!"))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect(course.url)
 
 
@@ -70,7 +68,7 @@ def progress(request: HttpRequest) -> JsonResponse:
                 data=event.get("data"),
             )
         except ValidationError as error:
-            return JsonResponse({"error": _errors(error), "accepted": accepted}, status=422)
+            return JsonResponse({"error": error_text(error), "accepted": accepted}, status=422)
         accepted.append(event.get("id"))
         states[lesson.pk] = {
             "lesson_completed": state.lesson_completed,
@@ -96,7 +94,7 @@ def submit_quiz(request: HttpRequest, lesson_id: int, block_id: str) -> HttpResp
             user=request.user, lesson=lesson, block_id=block_id, answers=answers
         )
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
         return redirect(lesson.url)
     pairs = list(zip(quiz["questions"], result.questions, strict=True))
     context = {"result": result, "lesson": lesson, "pairs": pairs}

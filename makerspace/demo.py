@@ -9,7 +9,6 @@ is what the farm would do with a print whose server went away.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from datetime import timedelta
 from decimal import Decimal
@@ -238,12 +237,9 @@ def _studio_jobs(maker: User, technician: User) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "session.wav"
         # Two seconds of room tone, twelve of a voice-like tone, two of room tone.
-        subprocess.run(
-            [processing.FFMPEG, "-v", "error", "-f", "lavfi", "-i",
-             "sine=frequency=220:duration=12:sample_rate=48000", "-af",
-             "volume=-28dB,adelay=2000|2000,apad=pad_dur=2", "-y", str(raw)],
-            check=True,
-        )  # fmt: skip
+        tone = "sine=frequency=220:duration=12:sample_rate=48000"
+        room = "volume=-28dB,adelay=2000|2000,apad=pad_dur=2"
+        processing.ffmpeg("-f", "lavfi", "-i", tone, "-af", room, str(raw))
         job = studio.attach_recording(
             booking=sessions[0],
             upload=SimpleUploadedFile("session.wav", raw.read_bytes()),

@@ -16,7 +16,7 @@ OctoPrint's documented answers this client relies on:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -182,7 +182,7 @@ class OctoPrint:
             error=data.get("error"),
         )
 
-    def upload_and_print(self, *, name: str, data: bytes) -> UploadResult:
+    def upload_and_print(self, *, name: str, data: bytes | BinaryIO) -> UploadResult:
         """Upload G-code to local storage and ask OctoPrint to print it at once.
 
         Check ``effective_print``: OctoPrint stores the file and answers 201 even when it could

@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from booking.models import Booking, Qualification, UserQualification
+from booking.models import Booking, Event, Qualification, UserQualification
 
 from .models import (
     COUNTED,
@@ -56,20 +56,10 @@ def equipment_list() -> QuerySet[Equipment]:
 
 
 def trainings() -> QuerySet[Training]:
-    now = timezone.now()
+    upcoming = Event.objects.filter(starts_at__gte=timezone.now(), is_cancelled=False)
     return Training.objects.select_related("qualification").prefetch_related(
-        Prefetch(
-            "sessions",
-            queryset=_upcoming_sessions(now),
-            to_attr="upcoming_sessions",
-        )
+        Prefetch("sessions", queryset=upcoming.order_by("starts_at"), to_attr="upcoming_sessions")
     )
-
-
-def _upcoming_sessions(now):
-    from booking.models import Event
-
-    return Event.objects.filter(starts_at__gte=now, is_cancelled=False).order_by("starts_at")
 
 
 def valid_certifications(user: User) -> QuerySet[UserQualification]:
@@ -90,6 +80,12 @@ def certifications(user: User) -> QuerySet[UserQualification]:
     )
 
 
+def holders(qualification: Qualification) -> dict[int, UserQualification]:
+    """Who holds a certification (expired ones included), by user id."""
+    held = UserQualification.objects.filter(qualification=qualification).select_related("user")
+    return {uq.user_id: uq for uq in held}
+
+
 def session_attendees(training: Training) -> QuerySet[Booking]:
     """Readers with a place at one of the training's sessions (checked in or not)."""
     return (
@@ -104,12 +100,14 @@ def printers_of_type(profile: str) -> QuerySet[Printer]:
     return Printer.objects.filter(profile=profile)
 
 
-def missing_qualifications(*, user: User, profile: str) -> list[Qualification]:
-    """Certifications a maker lacks for printers of this type (those their resources require)."""
+def missing_qualifications(*, user: User, profile: str | None = None) -> list[Qualification]:
+    """Certifications a maker lacks for printers of this type (any printer when None): those
+    the printers' booking resources require."""
+    printers = Printer.objects.all() if profile is None else Printer.objects.filter(profile=profile)
     required = Qualification.objects.filter(
-        pk__in=Printer.objects.filter(profile=profile)
-        .exclude(equipment__resource__required_qualification__isnull=True)
-        .values("equipment__resource__required_qualification")
+        pk__in=printers.exclude(equipment__resource__required_qualification__isnull=True).values(
+            "equipment__resource__required_qualification"
+        )
     )
     held = valid_certifications(user).values("qualification")
     return list(required.exclude(pk__in=held))

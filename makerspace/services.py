@@ -24,6 +24,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from httpx import Timeout
 
 from accounts.models import User
 from booking.models import Qualification, UserQualification
@@ -119,9 +120,12 @@ def revoke_certification(
 # --- Submitting ------------------------------------------------------------------------------
 
 
-def _event(job: PrintJob, message: str = "", *, by: User | None = None) -> None:
+def _event(
+    job: PrintJob, message: str = "", *, by: User | None = None, printer: Printer | None = None
+) -> None:
+    """Record the job's new state; ``printer`` for a job that has just left its printer."""
     JobEvent.objects.create(
-        job=job, status=job.status, message=message[:500], printer=job.printer, by=by
+        job=job, status=job.status, message=message[:500], printer=printer or job.printer, by=by
     )
 
 
@@ -306,8 +310,7 @@ def slice_job(job_id) -> str:
         output = Path(tmp) / "job.gcode"
         download_to(stored_file=job.source, target=model)
         try:
-            if profile is None:
-                raise slicer.SlicerError(_("Unknown printer type."))
+            # An unknown printer type is refused by slice_model before _fits needs it.
             slicer.slice_model(
                 model=model,
                 profile=job.profile,
@@ -569,10 +572,12 @@ def _schedule_soon() -> None:
 
 
 def client_for(printer: Printer) -> OctoPrint:
-    from httpx import Timeout
-
     timeout = Timeout(settings.MAKERSPACE_OCTOPRINT_TIMEOUT, connect=3.0)
     return OctoPrint(printer.octoprint_url, printer.api_key(), timeout=timeout)
+
+
+def _key_refused() -> str:
+    return _("OctoPrint refused the API key; enter a new one.")
 
 
 def schedule() -> list[PrintJob]:
@@ -618,17 +623,36 @@ def schedule() -> list[PrintJob]:
     return assigned
 
 
+def _locked_dispatching(job_id) -> PrintJob | None:
+    """The job under its row lock if it is still being sent (else None: someone moved it)."""
+    job = PrintJob.objects.select_for_update().filter(pk=job_id).first()
+    return job if job is not None and job.status == JobStatus.DISPATCHING else None
+
+
+def _requeue_locked(job: PrintJob, *, reason: str) -> None:
+    """A dispatch that did not start a print: the job waits for the next free printer."""
+    printer = job.printer
+    job.status = JobStatus.QUEUED
+    job.reason = reason[:500]
+    job.printer = None
+    job.save()
+    _event(job, reason, printer=printer)
+
+
+def _start_locked(job: PrintJob, *, now: datetime) -> None:
+    job.status = JobStatus.PRINTING
+    job.started_at = now
+    job.progress = 0
+    job.save()
+    _event(job)
+    notifications.job_changed(job)
+
+
 def _back_to_queue(job_id, *, reason: str) -> None:
     with transaction.atomic():
-        job = PrintJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != JobStatus.DISPATCHING:
-            return
-        job.status = JobStatus.QUEUED
-        job.reason = reason[:500]
-        printer = job.printer
-        job.printer = None
-        job.save()
-        JobEvent.objects.create(job=job, status=job.status, message=reason[:500], printer=printer)
+        job = _locked_dispatching(job_id)
+        if job is not None:
+            _requeue_locked(job, reason=reason)
 
 
 def _mark_printer(printer: Printer, *, state: str, text: str = "", attention: str = "") -> None:
@@ -640,18 +664,12 @@ def _mark_printer(printer: Printer, *, state: str, text: str = "", attention: st
 
 def _started(job_id, *, printer: Printer) -> bool:
     with transaction.atomic():
-        job = PrintJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != JobStatus.DISPATCHING:
+        job = _locked_dispatching(job_id)
+        if job is None:
             return False
-        job.status = JobStatus.PRINTING
-        job.started_at = timezone.now()
-        job.progress = 0
-        job.save()
-        _event(job)
-        Printer.objects.filter(pk=printer.pk).update(
-            state=PrinterState.PRINTING, last_seen_at=timezone.now()
-        )
-        notifications.job_changed(job)
+        now = timezone.now()
+        _start_locked(job, now=now)
+        Printer.objects.filter(pk=printer.pk).update(state=PrinterState.PRINTING, last_seen_at=now)
     return True
 
 
@@ -674,7 +692,8 @@ def dispatch(job_id) -> str:
             with tempfile.TemporaryDirectory(prefix="liaotu-dispatch-") as tmp:
                 target = Path(tmp) / "job.gcode"
                 download_to(stored_file=job.gcode, target=target)
-                result = api.upload_and_print(name=job.remote_name, data=target.read_bytes())
+                with open(target, "rb") as handle:
+                    result = api.upload_and_print(name=job.remote_name, data=handle)
     except Unreachable as error:
         _mark_printer(printer, state=PrinterState.OFFLINE, text=str(error)[:120])
         _back_to_queue(job.pk, reason=_("The printer's OctoPrint server did not answer."))
@@ -684,17 +703,13 @@ def dispatch(job_id) -> str:
         _back_to_queue(job.pk, reason=_("The printer was not ready."))
         return JobStatus.QUEUED
     except Forbidden:
-        _mark_printer(
-            printer,
-            state=PrinterState.ERROR,
-            attention=_("OctoPrint refused the API key; enter a new one."),
-        )
+        _mark_printer(printer, state=PrinterState.ERROR, attention=_key_refused())
         _back_to_queue(job.pk, reason=_("The printer refused the library's key."))
         return JobStatus.QUEUED
     except UnsupportedFile:
         with transaction.atomic():
-            locked = PrintJob.objects.select_for_update().get(pk=job.pk)
-            if locked.status == JobStatus.DISPATCHING:
+            locked = _locked_dispatching(job.pk)
+            if locked is not None:
                 _finish(locked, JobStatus.FAILED, _("The printer did not accept the G-code."))
         return JobStatus.FAILED
     if not result.effective_print:
@@ -738,6 +753,7 @@ class Observed:
     last_success: bool | None = None
     error: str = ""
     reachable: bool = True
+    key_refused: bool = False
 
 
 def observe(printer: Printer, *, expect: str = "") -> Observed:
@@ -781,7 +797,7 @@ def observe(printer: Printer, *, expect: str = "") -> Observed:
                     observed.last_success = None
             return observed
     except (Forbidden, crypto.UnreadableSecret):
-        return Observed(state=PrinterState.ERROR, text=_("API key refused"), error="forbidden")
+        return Observed(state=PrinterState.ERROR, text=_("API key refused"), key_refused=True)
     except Unreachable:
         return Observed(
             state=PrinterState.OFFLINE, text=_("OctoPrint server not answering"), reachable=False
@@ -805,9 +821,9 @@ def reconcile(printer: Printer, seen: Observed, *, now: datetime | None = None) 
         locked.synced_at = now
         if seen.state != PrinterState.OFFLINE or seen.file_name:
             locked.last_seen_at = now
-        if seen.error == "forbidden":
+        if seen.key_refused:
             locked.needs_attention = True
-            locked.attention_reason = _("OctoPrint refused the API key; enter a new one.")
+            locked.attention_reason = _key_refused()
         locked.save()
         job = (
             PrintJob.objects.select_for_update()
@@ -821,21 +837,13 @@ def reconcile(printer: Printer, seen: Observed, *, now: datetime | None = None) 
         active = seen.state in (PrinterState.PRINTING, PrinterState.PAUSED)
         if job.status == JobStatus.DISPATCHING:
             if active and ours:
-                job.status = JobStatus.PRINTING
-                job.started_at = now
-                job.save()
-                _event(job)
-                notifications.job_changed(job)
+                _start_locked(job, now=now)
             elif (
                 job.dispatched_at
                 and (now - job.dispatched_at).total_seconds() > settings.MAKERSPACE_DISPATCH_TIMEOUT
             ):
-                job.status = JobStatus.QUEUED
-                job.printer = None
-                job.reason = _("Sending to the printer did not finish; queued again.")
-                job.save()
-                JobEvent.objects.create(
-                    job=job, status=job.status, message=job.reason, printer=locked
+                _requeue_locked(
+                    job, reason=_("Sending to the printer did not finish; queued again.")
                 )
             return
         # The job is printing as far as we know.

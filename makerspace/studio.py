@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
@@ -145,18 +144,8 @@ def attach_recording(
 
 
 def _run(*args: str) -> str:
-    completed = subprocess.run(
-        [processing.FFMPEG, "-hide_banner", "-nostdin", *args],
-        capture_output=True,
-        text=True,
-        timeout=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    )
-    if completed.returncode != 0:
-        raise processing.ProcessingError(
-            _("The file could not be converted: %(detail)s")
-            % {"detail": completed.stderr.strip()[-300:]}
-        )
-    return completed.stderr
+    """ffmpeg with its info log, where the filters used here write their measurements."""
+    return processing.ffmpeg(*args, log_level="info")
 
 
 def speech_bounds(source: Path, duration: float) -> tuple[float, float]:

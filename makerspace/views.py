@@ -18,17 +18,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from booking import selectors as booking_selectors
-from booking.models import Booking, UserQualification
+from booking.models import Booking
+from core.views import error_text
 
 from . import selectors, services, slicer, studio
 from .forms import PrintJobForm, ReasonForm, ReviewForm, StudioUploadForm
 from .models import Equipment, EquipmentStatus, Printer, PrintJob, Training
 
 farm_required = permission_required("makerspace.run_print_farm", raise_exception=True)
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 # --- Public catalogue ------------------------------------------------------------------------
@@ -86,7 +83,7 @@ def maker_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _submit_form(request: HttpRequest, data=None, files=None) -> PrintJobForm:
+def _submit_form(data=None, files=None) -> PrintJobForm:
     return PrintJobForm(
         data,
         files,
@@ -99,9 +96,9 @@ def _submit_form(request: HttpRequest, data=None, files=None) -> PrintJobForm:
 
 @login_required
 def submit(request: HttpRequest) -> HttpResponse:
-    form = _submit_form(request)
+    form = _submit_form()
     if request.method == "POST":
-        form = _submit_form(request, request.POST, request.FILES)
+        form = _submit_form(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -121,17 +118,12 @@ def submit(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error)
             else:
                 return redirect("makerspace:job", pk=job.pk)
-    missing = [
-        q
-        for profile in {c for c, _label in form.fields["profile"].choices}
-        for q in selectors.missing_qualifications(user=request.user, profile=profile)
-    ]
     return render(
         request,
         "makerspace/submit.html",
         {
             "form": form,
-            "missing": list({q.pk: q for q in missing}.values()),
+            "missing": selectors.missing_qualifications(user=request.user),
             "slicer_installed": slicer.executable() is not None,
         },
     )
@@ -174,7 +166,7 @@ def job_confirm(request: HttpRequest, pk) -> HttpResponse:
         services.confirm_job(job=job, user=request.user)
         messages.success(request, _("Sent to the library for review."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     except PermissionDenied:
         raise Http404 from None
     return redirect("makerspace:job", pk=job.pk)
@@ -188,7 +180,7 @@ def job_cancel(request: HttpRequest, pk) -> HttpResponse:
         services.cancel_job(job=job, user=request.user)
         messages.success(request, _("The print was cancelled."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect("makerspace:job", pk=job.pk)
 
 
@@ -233,7 +225,7 @@ def _staff_job_action(request: HttpRequest, pk, action) -> HttpResponse:
         if message:
             messages.success(request, message)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     target = request.POST.get("next")
     if target == "job":
         return redirect("makerspace:job", pk=job.pk)
@@ -310,7 +302,7 @@ def printer_cleared(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("%(printer)s is ready for the next print.") % {"printer": printer}
         )
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect("makerspace:farm")
 
 
@@ -324,7 +316,7 @@ def printer_status(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("Status changed."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect("makerspace:farm")
 
 
@@ -355,14 +347,9 @@ def training_roster(request: HttpRequest, slug: str) -> HttpResponse:
                 services.certify(user=user, training=training, by=request.user)
                 messages.success(request, _("Certified."))
         except ValidationError as error:
-            messages.error(request, _errors(error))
+            messages.error(request, error_text(error))
         return redirect("makerspace:training-roster", slug=training.slug)
-    held = {
-        uq.user_id: uq
-        for uq in UserQualification.objects.filter(
-            qualification=training.qualification
-        ).select_related("user")
-    }
+    held = selectors.holders(training.qualification)
     return render(
         request,
         "makerspace/training_roster.html",

@@ -55,9 +55,11 @@ class Result:
     cleaned_original: Path | None = None
 
 
-def ffmpeg(*args: str, timeout: int | None = None) -> None:
+def ffmpeg(*args: str, timeout: int | None = None, log_level: str = "error") -> str:
+    """Run ffmpeg; returns what it logged (filters such as ``loudnorm`` and ``silencedetect``
+    report their measurements there at ``log_level="info"``)."""
     completed = subprocess.run(
-        [FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *args],
+        [FFMPEG, "-hide_banner", "-loglevel", log_level, "-nostdin", "-y", *args],
         capture_output=True,
         text=True,
         timeout=timeout or settings.CELERY_TASK_SOFT_TIME_LIMIT,
@@ -67,6 +69,7 @@ def ffmpeg(*args: str, timeout: int | None = None) -> None:
             _("The file could not be converted: %(detail)s")
             % {"detail": completed.stderr.strip()[-300:] or completed.returncode}
         )
+    return completed.stderr
 
 
 def probe_av(path: Path) -> dict:

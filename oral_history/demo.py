@@ -8,7 +8,6 @@ pipeline; one interview has a redacted range, so its public copy is made too.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from django.test import override_settings
 from accounts.models import User
 from media import pipeline
 from media.models import MediaAsset
-from media.processing import FFMPEG
+from media.processing import ffmpeg
 from media.services import store_file
 
 from . import services
@@ -163,9 +162,8 @@ def _vtt(lines: list[tuple[str, str]]) -> str:
 
 def _tone(workdir: Path, seconds: int, index: int) -> bytes:
     path = workdir / f"oh{index}.mp3"
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    f"sine=frequency={180 + 20 * index}:duration={seconds}", "-af", "volume=0.3",
-                    "-c:a", "libmp3lame", "-b:a", "32k", str(path)], check=True)  # fmt: skip
+    ffmpeg("-f", "lavfi", "-i", f"sine=frequency={180 + 20 * index}:duration={seconds}",
+           "-af", "volume=0.3", "-c:a", "libmp3lame", "-b:a", "32k", str(path))  # fmt: skip
     return path.read_bytes()
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.views import error_text
 from media.delivery import stream_response
 from media.services import storage_for
 
@@ -54,10 +55,6 @@ def _interview_or_404(request: HttpRequest, pk: int) -> Interview:
     if interview is None:
         raise Http404
     return interview
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -209,7 +206,7 @@ def request_access(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("Your request has been sent to the archivists."))
         except ValidationError as error:
-            messages.error(request, _errors(error))
+            messages.error(request, error_text(error))
     else:
         messages.error(request, _("Please say what you will use the interview for."))
     return redirect("oral_history:interview", pk=interview.pk)
@@ -390,7 +387,7 @@ def decide_request(request: HttpRequest, request_id: int) -> HttpResponse:
                                     note=request.POST.get("note", ""))  # fmt: skip
             messages.success(request, _("Request declined."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect("oral_history:desk")
 
 
@@ -409,7 +406,7 @@ def resolve_takedown(request: HttpRequest, takedown_id: int) -> HttpResponse:
             )
             messages.success(request, _("The request has been declined."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect("oral_history:desk")
 
 
@@ -428,7 +425,7 @@ def import_ohms(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as error:
         messages.error(
-            request, _("The OHMS file was not imported: %(why)s") % {"why": _errors(error)}
+            request, _("The OHMS file was not imported: %(why)s") % {"why": error_text(error)}
         )
         return redirect("oral_history:desk")
     messages.success(request, _("Imported “%(title)s”.") % {"title": interview.title})
@@ -515,7 +512,7 @@ def desk_interview(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Access level changed."))
                 return redirect("oral_history:desk-interview", pk=pk)
         except ValidationError as error:
-            messages.error(request, _errors(error))
+            messages.error(request, error_text(error))
     return render(
         request,
         "oral_history/desk_interview.html",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from core.views import error_text
 from media.sniff import ALLOWED_EXTENSIONS
 
 from . import selectors, services
@@ -34,10 +35,6 @@ def _visible_or_404(request: HttpRequest, pk) -> Work:
     if work is None:
         raise Http404
     return work
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def gallery(request: HttpRequest) -> HttpResponse:
@@ -101,7 +98,7 @@ def my_works(request: HttpRequest) -> HttpResponse:
         try:
             services.create_collection(owner=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error("title", _errors(error))
+            form.add_error("title", error_text(error))
         else:
             messages.success(request, _("The collection has been created."))
             return redirect("ugc:mine")
@@ -141,7 +138,7 @@ def new_work(request: HttpRequest) -> HttpResponse:
                 collection=data["collection"],
             )
         except ValidationError as error:
-            form.add_error(None, _errors(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, _("Your work has been uploaded and is being processed."))
             return redirect("ugc:work", pk=work.pk)
@@ -170,7 +167,7 @@ def edit_work(request: HttpRequest, pk) -> HttpResponse:
         try:
             services.update_work(work=Work.objects.get(pk=work.pk), user=request.user, **data)
         except ValidationError as error:
-            form.add_error(None, _errors(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect("ugc:work", pk=work.pk)
@@ -189,7 +186,7 @@ def upload_captions(request: HttpRequest, pk) -> HttpResponse:
         services.set_captions(work=work, user=request.user, data=upload.read(2 * 1024 * 1024))
         messages.success(request, _("The captions have been added."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect("ugc:work", pk=work.pk)
 
 
@@ -212,7 +209,7 @@ def submit_work(request: HttpRequest, pk) -> HttpResponse:
         services.submit_for_review(work=work, user=request.user)
         messages.success(request, _("Submitted. A librarian will review your work soon."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect("ugc:work", pk=work.pk)
 
 
@@ -224,7 +221,7 @@ def withdraw_work(request: HttpRequest, pk) -> HttpResponse:
         services.withdraw(work=work, user=request.user)
         messages.success(request, _("The work is private again."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect("ugc:work", pk=work.pk)
 
 
@@ -239,7 +236,7 @@ def report_work(request: HttpRequest, pk) -> HttpResponse:
         services.report(work=work, reporter=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("Thank you. A librarian will look at your report."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect("ugc:work", pk=work.pk)
 
 
@@ -266,7 +263,7 @@ def moderate(request: HttpRequest, pk) -> HttpResponse:
         else:
             services.take_down(work=work, moderator=request.user, reason=reason)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
         return redirect("ugc:work", pk=work.pk)
     except PermissionDenied:
         raise
@@ -281,7 +278,7 @@ def favourite(request: HttpRequest, pk) -> HttpResponse:
     try:
         is_favourite = services.toggle_favourite(work=work, user=request.user)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
         return redirect("ugc:work", pk=work.pk)
     context = {
         "work": work,
@@ -304,7 +301,7 @@ def comment(request: HttpRequest, pk) -> HttpResponse:
         services.add_comment(work=work, author=request.user, body=form.cleaned_data["body"])
         messages.success(request, _("Your comment has been posted."))
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return redirect(f"{reverse('ugc:work', args=[work.pk])}#comments")
 
 

@@ -6,7 +6,6 @@ times are ISO 8601 with offset, errors are ``{"error": {"code", "message"}}``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
@@ -17,6 +16,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.jsonbody import JSONBodyError, read_json
 
 from . import selectors, services
 from .models import Booking, Event, Resource
@@ -31,6 +32,8 @@ def _error(code: str, message: str, status: int) -> JsonResponse:
 
 def _refused(error: ValidationError) -> JsonResponse:
     code = getattr(error, "code", None) or "invalid"
+    if isinstance(error, JSONBodyError):
+        return _error(code, " ".join(error.messages), 400)
     return _error(code, " ".join(error.messages), 409 if code in CONFLICT_CODES else 422)
 
 
@@ -64,13 +67,8 @@ def api_login_required(view: Callable) -> Callable:
 
 
 def _body(request: HttpRequest) -> dict:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValidationError(_("The request body is not valid JSON."), code="json") from error
-    if not isinstance(data, dict):
-        raise ValidationError(_("The request body must be a JSON object."), code="json")
-    return data
+    # Size and nesting are limited before parsing: a deep document must be a 400, not a 500.
+    return read_json(request, empty={})
 
 
 def _moment(data: dict, key: str) -> datetime:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
+
+from core.siteurl import absolute
 
 from .models import Booking, BookingStatus
 
@@ -39,8 +40,7 @@ def _vevent(booking: Booking) -> Event:
         "description",
         _("Check-in code: %(code)s") % {"code": booking.check_in_code}
         + "\n"
-        + settings.SITE_URL
-        + reverse("booking:detail", args=[booking.pk]),
+        + absolute(reverse("booking:detail", args=[booking.pk])),
     )
     return entry
 

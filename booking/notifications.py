@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.services import notify
+from core.siteurl import absolute
 
 from . import ical
 from .models import Booking, BookingStatus, BookingSuspension, SentNotice
@@ -48,7 +49,7 @@ def send_booking_notice(booking: Booking, event: str) -> None:
         context = {
             "booking": booking,
             "event": event,
-            "url": settings.SITE_URL + url,
+            "url": absolute(url),
             "when": date_format(timezone.localtime(booking.starts_at), "Y-m-d H:i"),
             "until": date_format(timezone.localtime(booking.ends_at), "H:i"),
             "offer_until": booking.offer_expires_at

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.siteurl import absolute
 from core.views import error_text
 
 from . import ical, selectors, services
@@ -196,9 +197,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
         "past": Paginator(bookings.filter(ends_at__lte=now), 20).get_page(request.GET.get("page")),
         "waiting": selectors.waiting_entries_of(user=request.user),
         "suspension": request.user.booking_suspensions.filter(until__gt=now).first(),
-        "feed_url": request.build_absolute_uri(reverse("booking:feed", args=[feed.token]))
-        if feed
-        else None,
+        "feed_url": absolute(reverse("booking:feed", args=[feed.token])) if feed else None,
     }
     return render(request, "booking/my_bookings.html", context)
 
@@ -211,9 +210,7 @@ def _qr_svg(text: str) -> str:
 @login_required
 def booking_detail(request: HttpRequest, pk) -> HttpResponse:
     booking = _own_booking_or_404(request, pk)
-    check_in_url = request.build_absolute_uri(
-        reverse("booking:staff-check-in") + f"?code={booking.check_in_code}"
-    )
+    check_in_url = absolute(reverse("booking:staff-check-in") + f"?code={booking.check_in_code}")
     move_form = None
     if booking.resource_id and booking.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
         resource = selectors.resource_for_rules(booking.resource_id)

@@ -2,6 +2,8 @@
 
 from wagtail.models import Page, Site
 
+from core.siteurl import sync_wagtail_site
+
 from .models import (
     FooterLink,
     FooterSettings,
@@ -142,6 +144,7 @@ def _home_page() -> HomePage:
         site.root_page = home
         site.site_name = "辽图共享空间"
         site.save()
+    sync_wagtail_site()
     return home
 
 

@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Site core")
+
+    def ready(self) -> None:
+        from .siteurl import sync_wagtail_site
+
+        # Wagtail's Site record follows SITE_URL after every migrate (make run derives SITE_URL
+        # from HOST and PORT), so sitemaps and full page URLs name the address the site is on.
+        post_migrate.connect(sync_wagtail_site, dispatch_uid="core.sync_wagtail_site")

@@ -16,6 +16,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from PIL import Image
 
+from core.siteurl import absolute
+
 from .models import Assertion, BadgeClass
 
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -23,7 +25,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _url(request: HttpRequest, name: str, *args) -> str:
-    return request.build_absolute_uri(reverse(name, args=args))
+    return absolute(reverse(name, args=args))
 
 
 def issuer(request: HttpRequest) -> dict:
@@ -32,7 +34,7 @@ def issuer(request: HttpRequest) -> dict:
         "type": "Issuer",
         "id": _url(request, "courses:badge-issuer"),
         "name": "辽宁省图书馆 辽图共享空间",
-        "url": request.build_absolute_uri("/"),
+        "url": absolute("/"),
         "email": "learning@liaotu.example",
     }
 

@@ -7,6 +7,7 @@ import uuid
 from django.http import HttpRequest
 
 from accounts.models import User
+from core.siteurl import absolute
 
 from . import selectors
 
@@ -31,7 +32,7 @@ def _statement(request: HttpRequest, user: User, verb: str, page, when, key: str
         "verb": {"id": VERBS[verb], "display": {"en-US": verb}},
         "object": {
             "objectType": "Activity",
-            "id": request.build_absolute_uri(page.url),
+            "id": absolute(page.url),
             "definition": {"name": {"zh-CN": page.title}},
         },
         "timestamp": when.isoformat(),

@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.services import notify
+from core.siteurl import absolute
 
 from .models import JobStatus, PrintJob, StudioJob
 
@@ -31,7 +32,7 @@ def _send(*, user, text: str, url: str) -> None:
     notify(user=user, message=text, url=url)
     if user.email:
         subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + text[:80]
-        body = f"{text}\n\n{settings.SITE_URL.rstrip('/')}{url}"
+        body = f"{text}\n\n{absolute(url)}"
         transaction.on_commit(lambda: EmailMessage(subject, body, None, [user.email]).send())
 
 

@@ -1,14 +1,15 @@
 """Sitemap entries for interviews: only records the public may see."""
 
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
+
+from core.sitemaps import SiteURLSitemap
 
 from . import selectors
 from .models import Interview
 
 
-class InterviewSitemap(Sitemap):
+class InterviewSitemap(SiteURLSitemap):
     changefreq = "monthly"
 
     def items(self):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.sanitize import clean_html, plain_text
+from core.siteurl import absolute
 from media import webvtt
 from media.models import MediaAsset, ProcessingStatus, StoredFile, Upload, UploadStatus, Visibility
 from media.services import delete_stored_file, move_file, store_file
@@ -167,7 +168,7 @@ def _notify_owner(work: Work, template: str) -> None:
     if not owner.is_active:
         return
     with translation.override(owner.language):
-        context = {"work": work, "url": settings.SITE_URL + reverse("ugc:work", args=[work.pk])}
+        context = {"work": work, "url": absolute(reverse("ugc:work", args=[work.pk]))}
         subject = render_to_string(f"ugc/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"ugc/email/{template}.txt", context)
     transaction.on_commit(lambda: send_mail(subject, body, None, [owner.email]))

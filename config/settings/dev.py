@@ -3,7 +3,9 @@
 from .base import *  # noqa: F403
 from .base import env
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for (DJANGO_DEBUG=true): `make run` is what people try the site with, and they
+# must see the site's own 404 and 500 pages, never a traceback or Django's technical page.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 # Serve static files straight from the finders so a rebuilt front-end shows without collectstatic.
 WHITENOISE_USE_FINDERS = True

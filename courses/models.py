@@ -27,6 +27,7 @@ from wagtail.search import index
 from accounts.models import AudienceGroup
 
 from .blocks import LessonBlock
+from .panels import BrowserScoredLessonsPanel
 
 
 class Stage(models.TextChoices):
@@ -171,6 +172,23 @@ class CoursePage(Page):
     )
     certificate = models.BooleanField(_("certificate of completion"), default=True)
 
+    class ScoreSource(models.TextChoices):
+        ANY = "any", _("Quizzes and H5P activities (H5P scores are reported by the browser)")
+        SERVER = "server", _("Only quizzes marked on the server")
+
+    # H5P scores are computed in the learner's browser and can be forged; a course whose badge or
+    # certificate must mean something can count only the quizzes our server marks.
+    score_source = models.CharField(
+        _("scores that complete lessons"),
+        max_length=8,
+        choices=ScoreSource.choices,
+        default=ScoreSource.ANY,
+        help_text=_(
+            "For lessons completed by a score. With “only quizzes”, an H5P score still shows "
+            "the learner how they did but does not complete the lesson."
+        ),
+    )
+
     content_panels = [
         *Page.content_panels,
         FieldPanel("introduction"),
@@ -183,6 +201,8 @@ class CoursePage(Page):
                 FieldRowPanel(
                     [FieldPanel("points"), FieldPanel("badge"), FieldPanel("certificate")]
                 ),
+                FieldPanel("score_source"),
+                BrowserScoredLessonsPanel(),
             ],
             heading=_("Completion and rewards"),
         ),
@@ -297,6 +317,21 @@ class LessonPage(Page):
     def has_h5p(self) -> bool:
         return any(block.block_type == "h5p" for block in self.body)
 
+    def embeds_h5p(self, content_id) -> bool:
+        """Whether an H5P block of this lesson plays that activity (read from the raw stream, so
+        no query): a statement may only score a lesson that really embeds its content."""
+        wanted = str(content_id)
+        return any(
+            block.get("type") == "h5p"
+            and str((block.get("value") or {}).get("activity") or "") == wanted
+            for block in self.body.raw_data
+        )
+
+    @property
+    def counts_browser_scores(self) -> bool:
+        """Completed by a score that an H5P activity reports from the browser."""
+        return self.criterion == self.Criterion.SCORE and self.has_h5p
+
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
         if self.has_h5p:
@@ -396,6 +431,8 @@ class LessonProgress(models.Model):
     media_duration = models.FloatField(default=0)
     last_media_at = models.DateTimeField(null=True, blank=True)
     best_score = models.FloatField(null=True, blank=True)
+    # The best of the scores our server marked itself (quizzes), apart from browser-reported ones.
+    best_server_score = models.FloatField(null=True, blank=True)
     time_spent_seconds = models.PositiveIntegerField(default=0)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     position = models.FloatField(default=0)
@@ -570,6 +607,9 @@ class H5PLibrary(models.Model):
                 fields=["machine_name", "major", "minor"], name="courses_h5p_library_once"
             )
         ]
+        # A library is code that runs for every learner; installing or upgrading one is a
+        # decision of its own, apart from uploading content (add_h5pcontent).
+        permissions = [("install_h5p_library", _("Can install and upgrade H5P libraries"))]
 
     def __str__(self) -> str:
         return f"{self.folder} (patch {self.patch})"
@@ -580,7 +620,17 @@ class H5PLibrary(models.Model):
 
 
 class H5PContent(models.Model):
-    """An uploaded H5P activity: its h5p.json and content are stored per id."""
+    """An uploaded H5P activity: its h5p.json and content are stored per id.
+
+    A package that brings libraries not installed yet (or newer patches of installed ones) from
+    someone without ``install_h5p_library`` is *held*: the package waits in private storage,
+    unplayable, until an administrator has looked at the library files and approved or refused.
+    """
+
+    class Status(models.TextChoices):
+        READY = "ready", _("Ready")
+        HELD = "held", _("Waiting for an administrator to approve its libraries")
+        REFUSED = "refused", _("Libraries refused")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(_("title"), max_length=255)
@@ -592,6 +642,22 @@ class H5PContent(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.READY
+    )
+    # While held: where the uploaded package waits, and what its new libraries hold (shown to
+    # the administrator who decides: folder, version, digest and each file's size and SHA-256).
+    held_package_key = models.CharField(max_length=255, blank=True)
+    held_libraries = models.JSONField(default=list, blank=True)
+    review_note = models.TextField(_("reason"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("H5P activity")

@@ -221,7 +221,9 @@ def _lesson_due(progress: LessonProgress, lesson: LessonPage) -> bool:
             progress.watched_seconds >= WATCHED_FRACTION * progress.media_duration
         )
     if criterion == LessonPage.Criterion.SCORE:
-        return progress.best_score is not None and progress.best_score >= lesson.threshold
+        server_only = lesson.course.score_source == CoursePage.ScoreSource.SERVER
+        score = progress.best_server_score if server_only else progress.best_score
+        return score is not None and score >= lesson.threshold
     return progress.completed_at is not None  # manual
 
 
@@ -309,17 +311,28 @@ def submit_quiz(
             correct=correct,
             total=len(questions),
         )
-        progress = _keep_best_score(user, lesson, 100 * correct / len(questions))
+        progress = _keep_best_score(user, lesson, 100 * correct / len(questions), server=True)
     return QuizResult(correct, len(questions), marked, progress.completed_at is not None)
 
 
-def _keep_best_score(user: User, lesson: LessonPage, score: float) -> LessonProgress:
-    """Keep the learner's best score (percent) and complete the lesson if it is now due."""
+def _keep_best_score(
+    user: User, lesson: LessonPage, score: float, *, server: bool
+) -> LessonProgress:
+    """Keep the learner's best score (percent) and complete the lesson if it is now due.
+
+    ``server`` says our server marked it (a quiz); H5P scores come from the browser.
+    """
     with transaction.atomic():
         progress = _progress_for(user, lesson)
+        changed = []
         if progress.best_score is None or score > progress.best_score:
             progress.best_score = score
-            progress.save(update_fields=["best_score"])
+            changed.append("best_score")
+        if server and (progress.best_server_score is None or score > progress.best_server_score):
+            progress.best_server_score = score
+            changed.append("best_server_score")
+        if changed:
+            progress.save(update_fields=changed)
         _complete_if_due(progress, lesson, timezone.now())
     return progress
 
@@ -329,7 +342,7 @@ def record_score(*, user: User, lesson: LessonPage, scaled: float) -> LessonProg
     if not 0 <= scaled <= 1:
         raise LearningError(_("The score is not valid."))
     enrol(user=user, course=lesson.course)
-    return _keep_best_score(user, lesson, 100 * scaled)
+    return _keep_best_score(user, lesson, 100 * scaled, server=False)
 
 
 # --- Badges and certificates ----------------------------------------------------------------

@@ -72,10 +72,25 @@ class H5PCreateView(CreateView):
     """The package is installed (libraries shared, content stored) by the H5P service."""
 
     def save_instance(self):
-        from .h5p import services as h5p
+        from django.contrib import messages
 
-        # The form has already read and checked the whole package; store that.
-        content = h5p.store(checked=self.form.checked, user=self.request.user)
+        from .h5p import review
+
+        # The form has already read and checked the whole package; store it, or hold it for an
+        # administrator when it brings libraries its uploader may not install.
+        upload = self.form.cleaned_data["package"]
+        upload.seek(0)
+        content = review.submit(
+            checked=self.form.checked, raw=upload.read(), user=self.request.user
+        )
+        if content.status == H5PContent.Status.HELD:
+            messages.warning(
+                self.request,
+                _(
+                    "This package brings H5P libraries that are not installed yet. It waits for "
+                    "an administrator to approve them; until then it cannot be played."
+                ),
+            )
         title = self.form.cleaned_data.get("title")
         if title:
             content.title = title
@@ -87,7 +102,7 @@ class H5PViewSet(SnippetViewSet):
     model = H5PContent
     icon = "pick"
     add_view_class = H5PCreateView
-    list_display = ["title", "main_library", "created_at"]
+    list_display = ["title", "main_library", "status", "created_at"]
     edit_handler = ObjectList(
         [FieldPanel("title"), FieldPanel("package")], base_form_class=H5PUploadForm
     )
@@ -112,4 +127,38 @@ def stats_url():
 def stats_item() -> MenuItem:
     return MenuItem(
         _("Learning statistics"), reverse("courses_stats"), icon_name="table", order=241
+    )
+
+
+class PermissionMenuItem(MenuItem):
+    """A menu item shown only to those holding ``permission``."""
+
+    def __init__(self, *args, permission: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_urls")
+def h5p_review_urls():
+    from .h5p import admin_views
+
+    return [
+        path("h5p-review/", admin_views.review_list, name="courses_h5p_review"),
+        path("h5p-review/<uuid:content_id>/", admin_views.decide, name="courses_h5p_decide"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def h5p_review_item() -> MenuItem:
+    from .h5p.review import INSTALL_PERMISSION
+
+    return PermissionMenuItem(
+        _("H5P library review"),
+        reverse("courses_h5p_review"),
+        icon_name="pick",
+        order=242,
+        permission=INSTALL_PERMISSION,
     )

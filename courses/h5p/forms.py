@@ -19,7 +19,7 @@ class H5PUploadForm(WagtailAdminModelForm):
             self.fields["package"].disabled = True
 
     def clean(self):
-        from . import package, services
+        from . import package, review, services
 
         data = super().clean()
         if not self.instance._state.adding:
@@ -30,6 +30,8 @@ class H5PUploadForm(WagtailAdminModelForm):
             return data
         try:
             self.checked = package.read(upload, installed=services.installed_libraries())
+            review.check_allowlist(review.new_libraries(self.checked))
         except ValidationError as error:
+            self.checked = None
             self.add_error("package", error)
         return data

@@ -59,9 +59,14 @@ def install(*, source: BinaryIO, user: User | None) -> H5PContent:
     return store(checked=h5p_package.read(source, installed=installed_libraries()), user=user)
 
 
-def store(*, checked: h5p_package.Package, user: User | None) -> H5PContent:
-    """Store a package that ``package.read`` has checked."""
-    content_id = uuid.uuid4()
+def store(
+    *, checked: h5p_package.Package, user: User | None, held: H5PContent | None = None
+) -> H5PContent:
+    """Store a package that ``package.read`` has checked.
+
+    ``held`` is a held activity being approved: its row becomes the stored activity.
+    """
+    content_id = held.pk if held is not None else uuid.uuid4()
     written: list[str] = []
     try:
         upgrades = []
@@ -99,14 +104,22 @@ def store(*, checked: h5p_package.Package, user: User | None) -> H5PContent:
                         "files": sorted(library.files),
                     },
                 )
-            content = H5PContent.objects.create(
-                id=content_id,
-                title=checked.title or _("H5P activity"),
-                main_library=checked.main_library,
-                h5p_json=checked.h5p,
-                content_files=sorted(checked.content_files),
-                uploaded_by=user,
-            )
+            if held is not None:
+                content = held
+                content.main_library = checked.main_library
+                content.h5p_json = checked.h5p
+                content.content_files = sorted(checked.content_files)
+                content.status = H5PContent.Status.READY
+                content.save()
+            else:
+                content = H5PContent.objects.create(
+                    id=content_id,
+                    title=checked.title or _("H5P activity"),
+                    main_library=checked.main_library,
+                    h5p_json=checked.h5p,
+                    content_files=sorted(checked.content_files),
+                    uploaded_by=user,
+                )
             used = set()
             for dep in checked.h5p.get("preloadedDependencies") or []:
                 used.add((dep["machineName"], int(dep["majorVersion"]), int(dep["minorVersion"])))
@@ -155,7 +168,13 @@ def record_statement(
     from .. import services as learning
 
     if not isinstance(statement, dict):
-        raise ValidationError(_("The statement is not valid."))
+        raise ValidationError(_("The statement is not valid."), code="h5p_statement_invalid")
+    if lesson is not None and not lesson.embeds_h5p(content.pk):
+        # A score may only land on a lesson that plays this very activity; otherwise any lesson
+        # (a quiz lesson with no H5P at all) could be completed by a forged "passed".
+        raise ValidationError(
+            _("This activity is not part of that lesson."), code="h5p_not_in_lesson"
+        )
     if len(json.dumps(statement)) > MAX_STATEMENT_BYTES:
         raise ValidationError(_("The statement is too large."))
     verb = statement.get("verb", {}).get("id") if isinstance(statement.get("verb"), dict) else None

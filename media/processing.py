@@ -8,6 +8,7 @@ renders PDF pages.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import subprocess
@@ -215,6 +216,51 @@ def process_image(source: Path, workdir: Path) -> Result:
         outputs=outputs,
         cleaned_original=cleaned if cleaned != source else None,
     )
+
+
+# --- Flattening: what staff open must carry no active content and no metadata ---------------
+
+FLATTEN_MAX_PAGES = 40
+FLATTEN_DPI = 150
+
+
+def flatten_image(source: Path) -> tuple[bytes, str]:
+    """The picture alone, re-encoded (turned upright, no EXIF/GPS, no trailing bytes of a
+    polyglot): JPEG for photographs, PNG for everything else. Returns (bytes, MIME type)."""
+    image = _open_image(source)
+    upright = ImageOps.exif_transpose(image)
+    out = io.BytesIO()
+    if image.format == "JPEG":
+        upright.convert("RGB").save(out, "JPEG", quality=92)
+        return out.getvalue(), "image/jpeg"
+    if upright.mode not in ("RGB", "RGBA", "L"):
+        upright = upright.convert("RGBA" if "A" in upright.getbands() else "RGB")
+    upright.save(out, "PNG")
+    return out.getvalue(), "image/png"
+
+
+def flatten_pdf(
+    source: Path, *, max_pages: int = FLATTEN_MAX_PAGES, dpi: int = FLATTEN_DPI
+) -> bytes:
+    """A new PDF made only of the pages rendered as pictures by pdfium: whatever the original
+    held (JavaScript, /OpenAction, forms, attachments, metadata) is not carried over."""
+    try:
+        pdf = pypdfium2.PdfDocument(str(source))
+    except pypdfium2.PdfiumError as error:
+        raise ProcessingError(_("The PDF is damaged or protected by a password.")) from error
+    try:
+        if not len(pdf):
+            raise ProcessingError(_("The PDF has no pages."))
+        if len(pdf) > max_pages:
+            raise ProcessingError(
+                _("The PDF has more than %(pages)d pages.") % {"pages": max_pages}
+            )
+        pictures = [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in pdf]
+    finally:
+        pdf.close()
+    out = io.BytesIO()
+    pictures[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pictures[1:])
+    return out.getvalue()
 
 
 def process_document(source: Path, workdir: Path) -> Result:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -507,6 +508,38 @@ def upload_recording(*, interview: Interview, upload, title: str, user: User) ->
         return attach_recording(interview=interview, asset=asset, title=title, user=user)
 
 
+def _flattened_scan(upload, fmt) -> tuple[bytes, str, str]:
+    """A consent scan as staff will open it: an image re-encoded without metadata, a PDF
+    rendered page by page into a new picture-only PDF; any other document is refused.
+
+    Archive staff open these files; a scan must never carry a script, an /OpenAction or the
+    GPS position of the phone that took it.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from media.processing import ProcessingError, flatten_image, flatten_pdf
+
+    if fmt.kind != "image" and fmt.name != "pdf":
+        raise ValidationError(
+            _("Please scan the consent form as a PDF or a picture (JPEG or PNG)."),
+            code="consent_scan_type",
+        )
+    stem = Path(upload.name or "consent").stem[:80] or "consent"
+    with tempfile.TemporaryDirectory() as workdir:
+        source = Path(workdir) / "scan"
+        with source.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        try:
+            if fmt.kind == "image":
+                data, mime = flatten_image(source)
+                return data, mime, f"{stem}.{'jpg' if mime == 'image/jpeg' else 'png'}"
+            return flatten_pdf(source), "application/pdf", f"{stem}.pdf"
+        except ProcessingError as error:
+            raise ValidationError(str(error), code="consent_scan_unreadable") from error
+
+
 def record_consent(*, interview: Interview, user: User, scanned_form=None, **fields) -> Consent:
     """A consent and release record; the scanned form (PDF or image) is stored privately."""
     from media.services import identify_upload, store_file
@@ -519,8 +552,9 @@ def record_consent(*, interview: Interview, user: User, scanned_form=None, **fie
         if scanned_form is not None:
             fmt = identify_upload(scanned_form, kinds={"document", "image"},
                                   max_bytes=50 * 1024 * 1024)  # fmt: skip
-            stored = store_file(content=scanned_form, original_name=scanned_form.name,
-                                content_type=fmt.mime, prefix="oral-history/consent")  # fmt: skip
+            data, mime, name = _flattened_scan(scanned_form, fmt)
+            stored = store_file(content=ContentFile(data, name=name), original_name=name,
+                                content_type=mime, prefix="oral-history/consent")  # fmt: skip
         consent = Consent.objects.create(interview=interview, scanned_form=stored, **fields)
         audit(interview=interview, actor=user, action="consent_recorded", consent=consent.pk,
               scope=consent.scope)  # fmt: skip

@@ -5,6 +5,7 @@ readers using screen readers (WCAG 1.1.1).
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
@@ -45,9 +46,31 @@ class AccessibleImageBlock(blocks.StructBlock):
         template = "cms/blocks/image.html"
 
 
+def validate_link(value: str) -> None:
+    """A site-relative path (``/learn/``) or a web address; nothing a browser would run.
+
+    Wagtail's URLBlock takes only absolute URLs, so the seeded links into the apps (which are
+    not pages: /learn/, /makerspace/, /memories/) made every publish of the home page fail.
+    """
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return
+    URLValidator(schemes=["http", "https"])(value)
+
+
+class SiteLinkBlock(blocks.CharBlock):
+    """An address on this site (``/learn/``) or elsewhere (``https://…``)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=500, validators=[validate_link], **kwargs)
+
+
 class LinkTargetBlock(blocks.StructBlock):
     page = blocks.PageChooserBlock(label=_("Page"), required=False)
-    url = blocks.URLBlock(label=_("Or an address"), required=False)
+    url = SiteLinkBlock(
+        label=_("Or an address"),
+        required=False,
+        help_text=_("A path on this site, such as /learn/, or a full web address."),
+    )
 
     def clean(self, value):
         value = super().clean(value)

@@ -54,10 +54,17 @@ def free_port() -> int:
 
 
 def shared_fixture(*parts: str) -> Path:
-    """A file from ../shared/fixtures, or a skip that says why when ../shared is absent."""
+    """A file from ../shared/fixtures, or a skip that says why when ../shared is absent.
+
+    Under CI (``CI=true``) a missing fixture fails instead: CI must run every test, and a
+    silently skipped conformance set would look like a green run.
+    """
     path = SHARED_DIR.joinpath("fixtures", *parts)
     if not path.exists():
-        pytest.skip(f"shared fixture {path} is not available (../shared is absent on this machine)")
+        reason = f"shared fixture {path} is not available (../shared is absent on this machine)"
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(f"{reason}; CI=true requires it")
+        pytest.skip(reason)
     return path
 
 
@@ -225,8 +232,11 @@ def wait_for_js(tab, expression: str, *, timeout: float = 10.0) -> None:
 
 
 @pytest.fixture
-def page(transactional_db, live_server):
+def page(transactional_db, live_server, settings):
     """A Chromium tab on the live test server.
+
+    The site is ``http://localhost:PORT`` and the user-content origin the same server under
+    ``http://127.0.0.1:PORT``: another host name, so another origin with its own cookie jar.
 
     Playwright is started per test, after the database fixture: its sync API runs an asyncio
     loop in this thread, and Django's connection objects are per-context, so a loop started
@@ -237,6 +247,8 @@ def page(transactional_db, live_server):
         pytest.fail(f"{CHROMIUM} is missing: scripts/setup test installs Debian's chromium")
     from playwright.sync_api import sync_playwright
 
+    settings.SITE_URL = live_server.url
+    settings.USERCONTENT_URL = live_server.url.replace("://localhost:", "://127.0.0.1:")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True

@@ -1,21 +1,26 @@
-"""H5P packages: every validation rule, with the shared real packages and hostile ones built
-here; libraries stored once across packages; nothing stored for a refused package."""
+"""H5P packages: every validation rule, on packages built here from our own content type
+(H5P.LiaotuChoice) and hostile variants of it; libraries stored once across packages; nothing
+stored for a refused package. Real third-party packages are checked in test_h5p_conformance."""
 
 from __future__ import annotations
 
 import io
 import json
-import stat
+import posixpath
 import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from courses.h5p import package, services
+from courses.h5p import build, package, services
 from courses.models import H5PContent, H5PLibrary
 from media.services import storage_for
-from tests.services import shared_fixture
+
+from . import h5p_packages as pk
+from .h5p_packages import EICAR, FOLDER, PROGRAM, SAMPLES, changed, library_json
 
 
 @pytest.fixture(autouse=True)
@@ -24,249 +29,478 @@ def english():
         yield
 
 
-def fixture(name: str) -> io.BytesIO:
-    return io.BytesIO(shared_fixture("h5p", name).read_bytes())
+def refused(source) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        package.read(source)
+    return caught.value
 
 
-LIBRARY = {
-    "title": "Greeting",
-    "machineName": "H5P.Greeting",
-    "majorVersion": 1,
-    "minorVersion": 0,
-    "patchVersion": 3,
-    "runnable": 1,
-    "preloadedJs": [{"path": "greeting.js"}],
-}
-H5P_JSON = {
-    "title": "问候卡",
-    "language": "zh",
-    "mainLibrary": "H5P.Greeting",
-    "embedTypes": ["div"],
-    "preloadedDependencies": [
-        {"machineName": "H5P.Greeting", "majorVersion": 1, "minorVersion": 0}
-    ],
-}
+# --- Our own package -------------------------------------------------------------------------
 
 
-def build(
-    files: dict[str, bytes | str] | None = None,
-    *,
-    extra: dict | None = None,
-    drop: tuple[str, ...] = (),
-    symlink: str | None = None,
-) -> io.BytesIO:
-    """A small package: h5p.json, content, one library; ``extra`` adds or replaces entries."""
-    entries: dict[str, bytes | str] = {
-        "h5p.json": json.dumps(H5P_JSON),
-        "content/content.json": json.dumps({"greeting": "你好"}),
-        "H5P.Greeting-1.0/library.json": json.dumps(LIBRARY),
-        "H5P.Greeting-1.0/greeting.js": "H5P.Greeting = function () {};",
+def test_our_own_package_passes_with_its_library_and_content():
+    checked = package.read(pk.valid())
+    assert checked.main_library == "H5P.LiaotuChoice"
+    library = checked.libraries[FOLDER]
+    assert library.preloaded_js == ["liaotu-choice.js"]
+    assert library.preloaded_css == ["liaotu-choice.css"]
+    assert set(library.files) == {
+        "library.json",
+        "semantics.json",
+        "liaotu-choice.js",
+        "liaotu-choice.css",
+        "language/zh-hans.json",
     }
-    entries.update(files or {})
-    entries.update(extra or {})
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in entries.items():
-            if name not in drop:
-                archive.writestr(name, data)
-        if symlink:
-            info = zipfile.ZipInfo(symlink)
-            info.external_attr = (stat.S_IFLNK | 0o777) << 16
-            archive.writestr(info, "/etc/passwd")
-    out.seek(0)
-    return out
+    assert checked.content["question"] == pk.QUESTION
+    assert [a["correct"] for a in checked.content["answers"]] == [True, False, False]
+    assert checked.content["l10n"]["checkAnswer"] == "检查"
+
+
+def test_the_interface_texts_default_to_english_and_are_translated_to_chinese():
+    english = build.interface_texts("en")
+    chinese = build.interface_texts("zh-hans")
+    assert english["checkAnswer"] == "Check" and chinese["checkAnswer"] == "检查"
+    assert set(english) == set(chinese)
+    assert all(chinese[key] != english[key] for key in english)
+    assert "@score" in chinese["score"] and "@total" in chinese["score"]
+
+
+def test_the_chinese_language_file_mirrors_the_semantics_field_by_field():
+    semantics = json.loads((build.LIBRARY_DIR / "semantics.json").read_text())
+    translated = json.loads((build.LIBRARY_DIR / "language/zh-hans.json").read_text())
+
+    def shape(fields):
+        return [
+            (
+                len(f.get("fields", [])),
+                shape(f["fields"]) if "fields" in f else None,
+                shape(f["field"]["fields"]) if "field" in f else None,
+            )
+            for f in fields
+        ]
+
+    assert shape(semantics) == shape(translated["semantics"])
 
 
 @pytest.mark.parametrize(
-    "name",
+    ("question", "answers"),
     [
-        "valid2.h5p",
-        "valid3-3-images.h5p",
-        "greetingcard1.h5p",
-        "interactive-content-2260.h5p",
-        "true-false.h5p",
-        "H5P.DragText.h5p",
+        ("", pk.ANSWERS),
+        ("Q?", [build.Answer("only", correct=True)]),
+        ("Q?", [build.Answer(str(n), correct=True) for n in range(7)]),
+        ("Q?", [build.Answer("a"), build.Answer("b")]),
     ],
 )
-def test_the_valid_shared_packages_pass(name):
-    checked = package.read(fixture(name))
-    assert checked.h5p["mainLibrary"]
-    assert checked.content is not None
+def test_the_builder_refuses_what_the_content_type_cannot_play(question, answers):
+    with pytest.raises(ValueError):
+        build.build_package(title="x", question=question, answers=answers)
+
+
+def test_the_builder_accepts_two_to_six_answers_with_several_correct():
+    for count in (2, 6):
+        answers = [build.Answer(str(n), correct=n < 2) for n in range(count)]
+        data = build.build_package(title="x", question="Q?", answers=answers, language="en")
+        checked = package.read(io.BytesIO(data))
+        assert len(checked.content["answers"]) == count
+        assert checked.content["l10n"]["checkAnswer"] == "Check"
+
+
+# --- The allow-lists, pinned ----------------------------------------------------------------
+
+CONTENT_EXTENSIONS = {
+    "json", "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "eot", "ttf", "woff", "woff2",
+    "otf", "webm", "mp4", "ogg", "mp3", "m4a", "wav", "txt", "pdf", "rtf", "doc", "docx", "xls",
+    "xlsx", "ppt", "pptx", "odt", "ods", "odp", "csv", "diff", "patch", "md", "textile", "vtt",
+    "webvtt", "gltf", "glb",
+}  # fmt: skip
+LIBRARY_ASSET_EXTENSIONS = {
+    "eot", "ttf", "woff", "woff2", "otf", "png", "jpg", "jpeg", "gif", "svg", "json", "mp3",
+    "m4a", "wav", "ogg", "webm", "mp4", "md", "txt", "diff", "patch",
+}  # fmt: skip
+
+
+def test_the_allow_lists_are_exactly_these():
+    assert package.CONTENT_EXTENSIONS == CONTENT_EXTENSIONS
+    assert package.LIBRARY_ASSET_EXTENSIONS == LIBRARY_ASSET_EXTENSIONS
+    fixed = {"library.json", "semantics.json", "icon.svg", "icon.png", "upgrades.js", "presave.js"}
+    assert fixed == package.LIBRARY_FIXED_FILES
+    assert set(SAMPLES) == CONTENT_EXTENSIONS  # every allowed type is tried below
+    assert package.H5P_CORE_API == (1, 28)
+
+
+REFUSED_IN_CONTENT = [
+    "html", "htm", "xhtml", "shtml", "php", "phtml", "svg", "js", "mjs", "css", "xml", "xsl",
+    "swf", "exe", "sh", "wasm", "jar", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("extension", REFUSED_IN_CONTENT)
+def test_types_outside_the_content_whitelist_are_refused(extension):
+    name = f"content/page.{extension}" if extension else "content/page"
+    error = refused(changed({name: "<script>alert(1)</script>"}))
+    assert error.code == "file_type_not_allowed"
+
+
+@pytest.mark.parametrize("extension", ["HTML", "Php", "SVG"])
+def test_the_extension_check_ignores_case(extension):
+    assert refused(changed({f"content/x.{extension}": "x"})).code == "file_type_not_allowed"
+
+
+@pytest.mark.parametrize("extension", sorted(CONTENT_EXTENSIONS))
+def test_each_allowed_content_type_passes_when_it_is_what_it_says(extension):
+    checked = package.read(changed({f"content/files/sample.{extension}": SAMPLES[extension]}))
+    assert f"files/sample.{extension}" in checked.content_files
+
+
+@pytest.mark.parametrize("extension", sorted(CONTENT_EXTENSIONS))
+def test_each_allowed_content_type_is_refused_when_it_is_a_program(extension):
+    error = refused(changed({f"content/files/sample.{extension}": PROGRAM}))
+    assert error.code in {"content_mismatch", "invalid_json"}
 
 
 @pytest.mark.parametrize(
-    ("name", "reason"),
+    ("name", "data"),
     [
-        ("broken-h5p-json.h5p", "h5p.json is not valid JSON"),
-        ("invalid-library-json.h5p", "library.json"),
-        ("corrupt_archive.h5p", "not a zip archive"),
-        ("missing-preloaded-js.h5p", "the file is missing"),
+        ("content/images/x.jpg", EICAR),
+        ("content/images/x.png", EICAR),
+        ("content/images/x.gif", EICAR + b"\n"),
+        ("content/images/x.jpg", SAMPLES["png"]),  # a real image of another format
+        ("content/images/x.png", SAMPLES["jpg"]),
+        ("content/images/x.png", SAMPLES["png"][:-20]),  # a PNG cut short
+        ("content/audio/x.mp3", EICAR),
+        ("content/video/x.mp4", SAMPLES["webm"]),
+        ("content/video/x.webm", SAMPLES["mp4"]),
+        ("content/audio/x.wav", SAMPLES["ogg"]),
+        ("content/files/x.pdf", EICAR),
+        ("content/files/x.glb", SAMPLES["jpg"]),
+        ("content/fonts/x.woff2", SAMPLES["woff"]),
+        ("content/files/x.docx", SAMPLES["odt"]),
+        ("content/files/x.odt", SAMPLES["docx"]),
+        ("content/files/x.doc", EICAR),
+        ("content/files/x.txt", b"<!doctype html><script>alert(1)</script>"),
+        ("content/files/x.md", b"<svg onload=alert(1)>"),
+        ("content/files/x.vtt", b"00:00.000 --> 00:01.000\nno header\n"),
+        ("content/files/x.rtf", b"plain text"),
     ],
 )
-def test_the_invalid_shared_packages_are_refused_with_their_reason(name, reason):
-    with pytest.raises(ValidationError, match=reason):
-        package.read(fixture(name))
+def test_a_content_file_that_is_not_what_its_extension_says_is_refused(name, data):
+    error = refused(changed({name: data}))
+    assert error.code == "content_mismatch"
+    assert name in " ".join(error.messages)
 
+
+@pytest.mark.parametrize(
+    ("name", "data", "code"),
+    [
+        ("content/content.json", "[1,", "invalid_json"),
+        ("content/data/extra.json", "{oops", "invalid_json"),
+        ("content/model.gltf", "{not gltf", "invalid_json"),
+        (f"{FOLDER}/language/zh-hans.json", '{"semantics": [', "invalid_json"),
+        (f"{FOLDER}/language/de.json", "\xff\xfe{}", "invalid_json"),
+        (f"{FOLDER}/language/fr.json", "[]", "json_not_object"),
+        (f"{FOLDER}/semantics.json", "[{]", "invalid_json"),
+        (f"{FOLDER}/data/words.json", "{,}", "invalid_json"),
+        ("h5p.json", "{not json", "invalid_json"),
+        ("h5p.json", "[]", "json_not_object"),
+        (f"{FOLDER}/library.json", "{", "invalid_json"),
+    ],
+)
+def test_every_json_file_is_parsed_and_a_broken_one_is_named(name, data, code):
+    error = refused(changed({name: data}))
+    assert error.code == code
+    assert name in " ".join(error.messages)
+
+
+# --- What a library may hold -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "extra.js",  # not in preloadedJs: it would become a same-origin script
+        "js/helper.js",
+        "language/evil.js",
+        "dist/upgrades.js",  # upgrades.js only at the library's root
+        "Upgrades.js",
+        "extra.css",  # not in preloadedCss
+        "liaotu-choice.js.js",
+    ],
+)
+def test_a_library_file_its_library_json_does_not_declare_is_refused(path):
+    error = refused(changed({f"{FOLDER}/{path}": "alert(1)"}))
+    assert error.code == "undeclared_library_file"
+    assert path in " ".join(error.messages)
+
+
+@pytest.mark.parametrize("extension", ["html", "htm", "php", "xml", "map", "exe", "swf", ""])
+def test_a_library_file_of_a_type_no_library_needs_is_refused(extension):
+    name = f"{FOLDER}/assets/file.{extension}" if extension else f"{FOLDER}/LICENSE"
+    assert refused(changed({name: "x"})).code == "file_type_not_allowed"
+
+
+def test_a_library_may_hold_its_fixed_files_languages_and_assets():
+    clean_svg = b'<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0h1v1z"/></svg>'
+    extra = {
+        f"{FOLDER}/upgrades.js": "H5PUpgrades = {};",
+        f"{FOLDER}/presave.js": "var H5PPresave = {};",
+        f"{FOLDER}/icon.svg": clean_svg,
+        f"{FOLDER}/icon.png": SAMPLES["png"],
+        f"{FOLDER}/language/de.json": '{"semantics": []}',
+        f"{FOLDER}/fonts/icons.woff2": SAMPLES["woff2"],
+        f"{FOLDER}/fonts/icons.svg": clean_svg,
+        f"{FOLDER}/images/tick.gif": SAMPLES["gif"],
+        f"{FOLDER}/sounds/ok.mp3": SAMPLES["mp3"],
+        f"{FOLDER}/data/words.json": "[1, 2]",
+        f"{FOLDER}/README.md": "# Liaotu Choice\n",
+        f"{FOLDER}/apply-when-upgrading.diff": "--- a\n+++ b\n",
+    }
+    checked = package.read(changed(extra))
+    files = checked.libraries[FOLDER].files
+    assert {name.removeprefix(f"{FOLDER}/") for name in extra} <= set(files)
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><SCRIPT href="/x.js"/></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><a href="javascript:alert(1)">x</a></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p/></foreignObject></svg>',
+    ],
+)
+def test_an_svg_in_a_library_that_can_run_script_is_refused(svg):
+    assert refused(changed({f"{FOLDER}/fonts/icons.svg": svg})).code == "unsafe_svg"
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("fonts/icons.woff2", EICAR),
+        ("images/tick.png", EICAR),
+        ("icon.png", SAMPLES["jpg"]),
+        ("sounds/ok.mp3", PROGRAM),
+    ],
+)
+def test_a_library_asset_that_is_not_what_its_extension_says_is_refused(path, data):
+    assert refused(changed({f"{FOLDER}/{path}": data})).code == "content_mismatch"
+
+
+def test_a_preloaded_file_must_have_its_type():
+    lib = library_json(preloadedJs=[{"path": "liaotu-choice.css"}])
+    assert refused(changed({f"{FOLDER}/library.json": lib})).code == "undeclared_library_file"
+
+
+# --- The H5P core API our player implements ---------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["library", "h5p"])
+@pytest.mark.parametrize(
+    ("version", "accepted"),
+    [
+        ({"majorVersion": 1, "minorVersion": 28}, True),
+        ({"majorVersion": 1, "minorVersion": 0}, True),
+        ({"majorVersion": 1}, True),  # minorVersion defaults to 0
+        ({"majorVersion": 1, "minorVersion": 29}, False),
+        ({"majorVersion": 2, "minorVersion": 0}, False),
+        ({"majorVersion": 1, "minorVersion": 100}, False),
+    ],
+)
+def test_a_core_api_newer_than_our_player_is_refused(where, version, accepted):
+    if where == "library":
+        source = changed({f"{FOLDER}/library.json": library_json(coreApi=version)})
+    else:
+        source = changed({"h5p.json": pk.h5p_json(coreApi=version)})
+    if accepted:
+        package.read(source)
+    else:
+        error = refused(source)
+        assert error.code == "unsupported_core_api"
+
+
+@pytest.mark.parametrize(
+    "version", ["1.30", {"majorVersion": "x"}, {"majorVersion": 1, "minorVersion": -1}, []]
+)
+def test_a_malformed_core_api_is_refused(version):
+    source = changed({f"{FOLDER}/library.json": library_json(coreApi=version)})
+    assert refused(source).code == "malformed_core_api"
+
+
+# --- Hostile archives ------------------------------------------------------------------------
 
 HOSTILE = {
-    "zip slip": ({"../../evil.js": "x"}, "leaving its folder"),
-    "absolute path": ({"/etc/cron.d/evil.json": "{}"}, "absolute path"),
-    "php file": ({"content/shell.php": "<?php ?>"}, "File type not allowed"),
-    "svg with script in content": (
-        {"content/x.svg": "<svg><script>alert(1)</script></svg>"},
-        "SVG files are not allowed",
-    ),
-    "bad h5p.json": ({"h5p.json": "{not json"}, "h5p.json is not valid JSON"),
-    "bad content.json": ({"content/content.json": "[1,"}, "content.json is not valid JSON"),
+    "zip slip": ({"../../evil.js": "x"}, (), "path_traversal"),
+    "zip slip inside a folder": ({"content/../../evil.json": "{}"}, (), "path_traversal"),
+    "zip slip from a library": ({f"{FOLDER}/../../../x.css": "x"}, (), "path_traversal"),
+    "absolute path": ({"/etc/cron.d/evil.json": "{}"}, (), "absolute_path"),
+    "drive letter": ({"C:/evil.json": "{}"}, (), "absolute_path"),
+    "backslashes": ({"content\\..\\evil.json": "{}"}, (), "absolute_path"),
+    "missing library.json": ({}, (f"{FOLDER}/library.json",), "missing_library_json"),
+    "missing h5p.json": ({}, ("h5p.json",), "missing_h5p_json"),
+    "missing content.json": ({}, ("content/content.json",), "missing_content_json"),
+    "missing preloaded js": ({}, (f"{FOLDER}/liaotu-choice.js",), "missing_preloaded_file"),
+    "missing preloaded css": ({}, (f"{FOLDER}/liaotu-choice.css",), "missing_preloaded_file"),
     "h5p.json missing a field": (
-        {"h5p.json": json.dumps({k: v for k, v in H5P_JSON.items() if k != "embedTypes"})},
-        "lacks embedTypes",
+        {"h5p.json": json.dumps({"title": "x", "language": "en", "mainLibrary": "X"})},
+        (),
+        "h5p_json_incomplete",
     ),
     "library folder misnamed": (
-        {"Greeting/library.json": json.dumps(LIBRARY)},
-        "not named machineName-major.minor",
+        {"Choice/library.json": library_json()},
+        (),
+        "library_folder_name",
     ),
-    "missing dependency": (
-        {
-            "H5P.Greeting-1.0/library.json": json.dumps(
-                {
-                    **LIBRARY,
-                    "preloadedDependencies": [
-                        {"machineName": "H5P.JoubelUI", "majorVersion": 1, "minorVersion": 3}
-                    ],
-                }
-            )
-        },
-        "H5P.JoubelUI 1.3",
+    "library folder not matching": (
+        {"H5P.LiaotuChoice-1.1/library.json": library_json()},
+        (),
+        "library_folder_mismatch",
     ),
     "library.json lacking runnable": (
-        {
-            "H5P.Greeting-1.0/library.json": json.dumps(
-                {k: v for k, v in LIBRARY.items() if k != "runnable"}
-            )
-        },
-        "lacks runnable",
+        {f"{FOLDER}/library.json": json.dumps(
+            {k: v for k, v in build.library_json().items() if k != "runnable"})},
+        (),
+        "library_json_incomplete",
     ),
-}
+    "versions that are not numbers": (
+        {f"{FOLDER}/library.json": library_json(patchVersion="one")},
+        (),
+        "library_version",
+    ),
+    "missing dependency": (
+        {f"{FOLDER}/library.json": library_json(preloadedDependencies=[
+            {"machineName": "H5P.JoubelUI", "majorVersion": 1, "minorVersion": 3}])},
+        (),
+        "missing_dependency",
+    ),
+    "malformed dependency": (
+        {f"{FOLDER}/library.json": library_json(preloadedDependencies=[{"machineName": "X"}])},
+        (),
+        "malformed_dependency",
+    ),
+    "main library not carried": (
+        {},
+        tuple(name for name in pk.entries() if name.startswith(FOLDER)),
+        "missing_dependency",
+    ),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
-def test_hostile_packages_are_refused(case):
-    files, reason = HOSTILE[case]
-    with pytest.raises(ValidationError, match=reason):
-        package.read(build(extra=files))
+def test_hostile_packages_are_refused_with_a_stable_code(case):
+    extra, drop, code = HOSTILE[case]
+    assert refused(changed(extra, drop)).code == code
 
 
-def test_symlinks_are_refused():
-    with pytest.raises(ValidationError, match="symbolic link"):
-        package.read(build(symlink="content/link.json"))
+@pytest.mark.parametrize("data", [b"not a zip at all", b"PK\x03\x04" + b"\x00" * 30, b""])
+def test_a_corrupt_archive_is_refused(data):
+    assert refused(io.BytesIO(data)).code == "not_zip"
 
 
-def _bomb() -> bytes:
-    bomb = io.BytesIO()
-    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("h5p.json", json.dumps(H5P_JSON))
-        archive.writestr("content/content.json", "{}")
-        archive.writestr("content/zeros.txt", b"\0" * (8 * 1024 * 1024))  # 8 MB → 8 KB
-    return bomb.getvalue()
+def test_a_truncated_archive_is_refused():
+    data = pk.valid().getvalue()
+    assert refused(io.BytesIO(data[: len(data) // 2])).code in {"not_zip", "damaged"}
+
+
+@pytest.mark.parametrize("name", ["content/link.json", f"{FOLDER}/link.js"])
+def test_symlinks_are_refused(name):
+    assert refused(pk.with_symlink(name)).code == "symlink"
 
 
 def test_a_zip_bomb_is_stopped_by_the_bytes_really_read(monkeypatch):
     monkeypatch.setattr(package, "MAX_FILE_BYTES", 1024 * 1024)
-    with pytest.raises(ValidationError, match="larger than 1 MB"):
-        package.read(io.BytesIO(_bomb()))
+    assert refused(io.BytesIO(pk.bomb())).code == "file_too_large"
+    # one byte more than allowed is too much; exactly the limit is not
+    monkeypatch.setattr(package, "MAX_FILE_BYTES", 8 * 1024 * 1024 - 1)
+    assert refused(io.BytesIO(pk.bomb())).code == "file_too_large"
+    monkeypatch.setattr(package, "MAX_FILE_BYTES", 8 * 1024 * 1024)
+    package.read(io.BytesIO(pk.bomb()))
     monkeypatch.setattr(package, "MAX_FILE_BYTES", 64 * 1024 * 1024)
     monkeypatch.setattr(package, "MAX_TOTAL_BYTES", 4 * 1024 * 1024)
-    with pytest.raises(ValidationError, match="more than 4 MB"):
-        package.read(io.BytesIO(_bomb()))
+    assert refused(io.BytesIO(pk.bomb())).code == "package_too_large"
 
 
 def test_a_zip_that_lies_about_its_sizes_is_refused():
-    raw = bytearray(_bomb())
-    # Declare a tiny uncompressed size in the central directory; the data say otherwise.
-    marker = raw.rfind(b"content/zeros.txt")
-    header = raw.rfind(b"PK\x01\x02", 0, marker)
-    raw[header + 24 : header + 28] = (100).to_bytes(4, "little")
-    with pytest.raises(ValidationError, match="damaged"):
-        package.read(io.BytesIO(bytes(raw)))
+    assert refused(io.BytesIO(pk.lying_sizes())).code == "damaged"
 
 
 def test_too_many_entries_are_refused(monkeypatch):
     monkeypatch.setattr(package, "MAX_ENTRIES", 10)
-    files = {f"content/f{n}.txt": "x" for n in range(20)}
-    with pytest.raises(ValidationError, match="more than 10 files"):
-        package.read(build(extra=files))
+    files = {f"content/f{n}.txt": "x" for n in range(5)}
+    assert refused(changed(files)).code == "too_many_files"
 
 
 def test_dot_and_underscore_entries_are_skipped():
     checked = package.read(
-        build(
-            extra={
-                "__MACOSX/._h5p.json": "junk",
-                ".DS_Store": "junk",
-                "content/.hidden.php": "<?php",
-            }
-        )
+        changed({"__MACOSX/._h5p.json": "junk", ".DS_Store": "junk", "content/.hidden.php": "<?"})
     )
     assert ".hidden.php" not in checked.content_files
 
 
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["..", ".", "", "a", "b.json", "c", "\\", ":"]), max_size=6))
+def test_no_accepted_entry_name_leaves_its_folder(parts):
+    name = "/".join(parts) or "x"
+    try:
+        safe = package._safe_name(zipfile.ZipInfo(name))
+    except ValidationError as error:
+        assert error.code in {"absolute_path", "path_traversal"}
+        return
+    if safe is not None:
+        assert not safe.startswith("/") and ".." not in safe.split("/")
+        assert posixpath.normpath(safe) == safe
+
+
+# --- Storing ---------------------------------------------------------------------------------
+
+
 @pytest.mark.django_db
-def test_libraries_are_stored_once_and_upgraded_by_patch(monkeypatch):
-    first = services.install(source=build(), user=None)
-    second = services.install(source=build(), user=None)
-    assert H5PLibrary.objects.count() == 1
+def test_our_package_installs_and_its_library_is_stored_once(monkeypatch):
+    first = services.install(source=pk.valid(), user=None)
+    second = services.install(source=pk.valid(language="en"), user=None)
     library = H5PLibrary.objects.get()
-    assert library.patch == 3
+    assert (library.machine_name, library.major, library.minor) == ("H5P.LiaotuChoice", 1, 0)
+    assert library.preloaded_js == ["liaotu-choice.js"]
+    assert "language/zh-hans.json" in library.files
     assert set(first.libraries.all()) == set(second.libraries.all()) == {library}
     storage = storage_for("private")
-    key = services.library_key("H5P.Greeting-1.0", "greeting.js")
-    # a package with a lower patch writes no library file at all
+    with storage.open(services.content_key(first.pk, "content/content.json")) as handle:
+        assert json.loads(handle.read())["question"] == pk.QUESTION
+    # a package with the same patch writes no library file at all
     written: list[str] = []
     real_save = services._save
     monkeypatch.setattr(services, "_save", lambda k, d: (written.append(k), real_save(k, d)))
-    older = {**LIBRARY, "patchVersion": 1}
-    services.install(
-        source=build(extra={"H5P.Greeting-1.0/library.json": json.dumps(older)}), user=None
-    )
-    assert H5PLibrary.objects.get().patch == 3
+    services.install(source=pk.valid(), user=None)
     assert written and not [k for k in written if k.startswith("h5p/libraries/")]
-    newer = {**LIBRARY, "patchVersion": 7}
-    services.install(
-        source=build(
-            extra={
-                "H5P.Greeting-1.0/library.json": json.dumps(newer),
-                "H5P.Greeting-1.0/greeting.js": "H5P.Greeting = function () { /* 1.0.7 */ };",
-            }
-        ),
-        user=None,
-    )
-    assert H5PLibrary.objects.get().patch == 7
+    newer = {
+        f"{FOLDER}/library.json": library_json(patchVersion=4),
+        f"{FOLDER}/liaotu-choice.js": "H5P.LiaotuChoice = function () { /* 1.0.4 */ };",
+    }
+    services.install(source=changed(newer), user=None)
+    assert H5PLibrary.objects.get().patch == 4
+    key = services.library_key(FOLDER, "liaotu-choice.js")
     with storage.open(key) as handle:
-        assert b"1.0.7" in handle.read()
-    # a package may rely on an installed library without carrying it
-    services.install(
-        source=build(drop=("H5P.Greeting-1.0/library.json", "H5P.Greeting-1.0/greeting.js")),
-        user=None,
-    )
+        assert b"1.0.4" in handle.read()
+    # a package may rely on the installed library without carrying it
+    services.install(source=changed(drop=tuple(n for n in pk.entries() if n.startswith(FOLDER))),
+                     user=None)  # fmt: skip
     assert H5PContent.objects.count() == 5
 
 
 @pytest.mark.django_db
-def test_shared_packages_share_their_common_libraries():
-    services.install(source=fixture("true-false.h5p"), user=None)
-    count = H5PLibrary.objects.count()
-    services.install(source=fixture("H5P.DragText.h5p"), user=None)
-    common = H5PLibrary.objects.filter(machine_name="FontAwesome")
-    assert common.count() == 1
-    assert H5PLibrary.objects.count() < count * 2
-    content = H5PContent.objects.get(main_library="H5P.TrueFalse")
-    with storage_for("private").open(services.content_key(content.pk, "content/content.json")) as f:
-        assert json.loads(f.read())
-
-
-@pytest.mark.django_db
-def test_a_refused_package_stores_nothing():
+@pytest.mark.parametrize(
+    "source",
+    [
+        lambda: changed({"content/shell.php": "x"}),
+        lambda: changed({"content/images/x.jpg": EICAR}),
+        lambda: changed({f"{FOLDER}/extra.js": "alert(1)"}),
+        lambda: changed({f"{FOLDER}/library.json": library_json(coreApi={"majorVersion": 2})}),
+        lambda: changed({f"{FOLDER}/language/zh-hans.json": "{"}),
+    ],
+)
+def test_a_refused_package_stores_nothing(source, monkeypatch):
+    written: list[str] = []
+    monkeypatch.setattr(services, "_save", lambda key, data: written.append(key))
     with pytest.raises(ValidationError):
-        services.install(source=build(extra={"content/shell.php": "x"}), user=None)
+        services.install(source=source(), user=None)
+    assert written == []
     assert not H5PContent.objects.exists() and not H5PLibrary.objects.exists()

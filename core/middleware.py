@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
@@ -37,13 +38,33 @@ class PreferredLanguageMiddleware:
         return settings.LANGUAGE_CODE
 
 
+# Where site pages may load user content from: images, media, fetches and the H5P player frame.
+# Never scripts, styles or fonts: nothing from that origin runs in a site page.
+USERCONTENT_DIRECTIVES = ("img-src", "media-src", "connect-src", "frame-src")
+
+
+def usercontent_origin() -> str:
+    parts = urlsplit(settings.USERCONTENT_URL)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's policy, loosened for the staff-only Wagtail admin (see CSP_ADMIN_EXTRA)."""
+    """django-csp's policy plus the user-content origin (read per request, so that a test's
+    live server can move it), loosened for the staff-only Wagtail admin (CSP_ADMIN_EXTRA)."""
 
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
+        update = {
+            key: [value] if isinstance(value, str) else list(value or [])
+            for key, value in (parts.update or {}).items()
+        }
+        if origin := usercontent_origin():
+            for directive in USERCONTENT_DIRECTIVES:
+                update[directive] = [*update.get(directive, []), origin]
         if not report_only and request.path_info.startswith("/admin/"):
-            parts.update = {**(parts.update or {}), **settings.CSP_ADMIN_EXTRA}
+            for directive, values in settings.CSP_ADMIN_EXTRA.items():
+                update[directive] = [*update.get(directive, []), *values]
+        parts.update = update
         return parts

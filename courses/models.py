@@ -332,15 +332,6 @@ class LessonPage(Page):
         """Completed by a score that an H5P activity reports from the browser."""
         return self.criterion == self.Criterion.SCORE and self.has_h5p
 
-    def serve(self, request, *args, **kwargs):
-        response = super().serve(request, *args, **kwargs)
-        if self.has_h5p:
-            from .h5p.views import PLAYER_CSP
-
-            # Only lessons with an H5P activity get the player's (slightly wider) policy.
-            response._csp_update = PLAYER_CSP
-        return response
-
     def get_context(self, request, *args, **kwargs):
         from . import selectors
 
@@ -619,6 +610,12 @@ class H5PLibrary(models.Model):
         return f"{self.machine_name}-{self.major}.{self.minor}"
 
 
+class H5PContentQuerySet(models.QuerySet):
+    def playable(self) -> H5PContentQuerySet:
+        """Activities whose libraries are installed: held or refused packages never play."""
+        return self.filter(status=H5PContent.Status.READY)
+
+
 class H5PContent(models.Model):
     """An uploaded H5P activity: its h5p.json and content are stored per id.
 
@@ -658,6 +655,8 @@ class H5PContent(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = H5PContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("H5P activity")
@@ -722,10 +721,3 @@ class H5PPage(Page):
 
     class Meta:
         verbose_name = _("H5P activity page")
-
-    def serve(self, request, *args, **kwargs):
-        from .h5p.views import PLAYER_CSP
-
-        response = super().serve(request, *args, **kwargs)
-        response._csp_update = PLAYER_CSP
-        return response

@@ -4,7 +4,6 @@ pages themselves are Wagtail pages (``models.py``, templates in ``templates/cour
 from __future__ import annotations
 
 import csv
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.jsonbody import JSONBodyError, read_json
+from core.siteurl import absolute
 from core.views import error_text
 
 from . import badges, certificates, selectors, services, xapi
@@ -42,12 +43,15 @@ def progress(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
         return JsonResponse({"error": _("Please sign in.")}, status=401)
     try:
-        payload = json.loads(request.body)
-        events = payload["events"]
+        events = read_json(request)["events"]
         if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS:
             raise ValueError
+    except JSONBodyError as error:
+        return JsonResponse({"error": error_text(error), "code": error.code}, status=400)
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": _("The progress report is not valid.")}, status=400)
+        return JsonResponse(
+            {"error": _("The progress report is not valid."), "code": "invalid"}, status=400
+        )
     lessons = {
         lesson.pk: lesson
         for lesson in LessonPage.objects.live()
@@ -218,7 +222,7 @@ def certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
     certificate = Certificate.objects.filter(code=code, user=request.user).first()
     if certificate is None or certificate.revoked_at:
         raise Http404
-    url = request.build_absolute_uri(reverse("courses:certificate-verify", args=[code]))
+    url = absolute(reverse("courses:certificate-verify", args=[code]))
     response = HttpResponse(certificates.render(certificate, url), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{code}.pdf"'
     return response
@@ -239,17 +243,17 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _stream(request: HttpRequest, stored) -> HttpResponse:
-    from media.delivery import stream_response
-    from media.services import storage_for
+    """Teaching media come from the user-content origin, like every uploaded byte."""
+    from media import usercontent
 
     if stored is None:
         raise Http404
-    return stream_response(request, storage=storage_for(stored.visibility), name=stored.key,
-                           content_type=stored.content_type)  # fmt: skip
+    return usercontent.redirect_to_file(stored)
 
 
 def media_stream(request: HttpRequest, media_id: int) -> HttpResponse:
-    """Course videos and audio are public teaching material, streamed with Range support."""
+    """Course videos and audio are public teaching material: the access copy, from the
+    user-content origin (which streams it with Range support)."""
     from media.selectors import access_copy
 
     from .models import LearningMedia

@@ -1,23 +1,30 @@
 """Pages of 辽海往事 and the archive desk. Every view asks ``selectors`` who may see what; a
-record or part the user may not see answers 404, whether it exists or not."""
+record or part the user may not see answers 404, whether it exists or not.
+
+IIIF manifests, the recordings they paint and the WebVTT transcript may be loaded by IIIF
+viewers on other sites: an answer carries ``Access-Control-Allow-Origin: *`` only when it is
+exactly what an anonymous visitor would get (a public part, not a staff or granted copy), and a
+CORS preflight is answered as for an anonymous visitor. Links handed out name ``SITE_URL``."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from core.siteurl import absolute
 from core.views import error_text
-from media.delivery import stream_response
-from media.services import storage_for
+from media import usercontent
 
 from . import citations, iiif, oai, ohms, selectors, services
 from .forms import (
@@ -55,6 +62,37 @@ def _interview_or_404(request: HttpRequest, pk: int) -> Interview:
     if interview is None:
         raise Http404
     return interview
+
+
+def _link(name: str, *args) -> str:
+    return absolute(reverse(name, args=args))
+
+
+# --- Sharing with IIIF viewers elsewhere (CORS) ----------------------------------------------
+
+_READ_ONLY = require_http_methods(["GET", "HEAD", "OPTIONS"])
+
+
+def _public_interview(pk: int) -> Interview | None:
+    return selectors.interview_for(AnonymousUser(), pk)
+
+
+def _shared(response: HttpResponse) -> HttpResponse:
+    """Any site may read this answer; only ever called for what the public may get anyway."""
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _preflight(public: bool) -> HttpResponse:
+    """The answer to a CORS preflight. Browsers send it without cookies, so it is given as to
+    an anonymous visitor: a 404 for anything not public, as a GET would get."""
+    if not public:
+        raise Http404
+    response = _shared(HttpResponse(status=204))
+    response["Allow"] = response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Range"  # players seek with byte ranges
+    response["Access-Control-Max-Age"] = "86400"
+    return response
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -101,7 +139,7 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cues = selectors.transcript_cues(transcript, public=not staff) if transcript_open else []
     media = selectors.playable_media(user, interview)
     players = [(item, selectors.access_file(item, staff=staff)) for item in media]
-    url = request.build_absolute_uri(reverse("oral_history:interview", args=[interview.pk]))
+    url = _link("oral_history:interview", interview.pk)
     pending = (
         user.is_authenticated
         and AccessRequest.objects.filter(
@@ -136,26 +174,48 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _public_media(interview: Interview | None, media_id) -> bool:
+    """Would an anonymous visitor be sent this recording's public copy?"""
+    if interview is None:
+        return False
+    item = InterviewMedia.objects.filter(pk=media_id, interview=interview).first()
+    return bool(
+        item
+        and selectors.part_available(AnonymousUser(), interview, item)
+        and selectors.access_file(item, staff=False) is not None
+    )
+
+
+@_READ_ONLY
 def media_stream(request: HttpRequest, pk: int, media_id) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return _preflight(_public_media(_public_interview(pk), media_id))
     interview = _interview_or_404(request, pk)
     item = get_object_or_404(InterviewMedia.objects.select_related("asset"), pk=media_id,
                              interview=interview)  # fmt: skip
     if not selectors.part_available(request.user, interview, item):
         raise Http404
-    stored = selectors.access_file(item, staff=selectors.is_archive_staff(request.user))
+    staff = selectors.is_archive_staff(request.user)
+    stored = selectors.access_file(item, staff=staff)
     if stored is None:
         raise Http404
-    response = stream_response(
-        request,
-        storage=storage_for(stored.visibility),
-        name=stored.key,
-        content_type=stored.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
+    # The access or redacted copy is our own transcode: playable inline, from user content.
+    response = usercontent.redirect_to_file(stored, source=usercontent.Source.DERIVATIVE)
+    if not staff and selectors.part_available(AnonymousUser(), interview, item):
+        # A viewer elsewhere follows this redirect in CORS mode; the public copy only.
+        _shared(response)
     return response
 
 
+def _public_transcript(interview: Interview | None) -> bool:
+    transcript = Transcript.objects.filter(interview=interview).first() if interview else None
+    return bool(transcript and selectors.part_available(AnonymousUser(), interview, transcript))
+
+
+@_READ_ONLY
 def transcript_vtt(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return _preflight(_public_transcript(_public_interview(pk)))
     interview = _interview_or_404(request, pk)
     transcript = Transcript.objects.filter(interview=interview).first()
     if transcript is None or not selectors.part_available(request.user, interview, transcript):
@@ -164,22 +224,32 @@ def transcript_vtt(request: HttpRequest, pk: int) -> HttpResponse:
     body = services.render_vtt(selectors.transcript_cues(transcript, public=not staff))
     response = HttpResponse(body, content_type="text/vtt; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
+    if not staff and selectors.part_available(AnonymousUser(), interview, transcript):
+        _shared(response)  # the redacted public version, the same for everyone
     return response
 
 
-def manifest(request: HttpRequest, pk: int) -> JsonResponse:
+@_READ_ONLY
+def manifest(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "OPTIONS":
+        public = _public_interview(pk)
+        return _preflight(bool(public and iiif.manifest_parts(AnonymousUser(), public)[0]))
     interview = _interview_or_404(request, pk)
-    items, transcript = iiif.manifest_parts(request, interview)
+    parts = iiif.manifest_parts(request.user, interview)
+    items, transcript = parts
     if not items:
         raise Http404
     response = JsonResponse(
-        iiif.manifest(request, interview, items, transcript=transcript),
+        iiif.manifest(interview, items, transcript=transcript),
         json_dumps_params={"ensure_ascii": False},
         content_type='application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"',
     )
-    if interview.access_level == AccessLevel.OPEN:
-        # Open manifests may be read by IIIF viewers elsewhere; the others only from here.
-        response["Access-Control-Allow-Origin"] = "*"
+    anonymous = AnonymousUser()
+    if selectors.record_visible(anonymous, interview) and (
+        iiif.manifest_parts(anonymous, interview) == parts
+    ):
+        # The very manifest the public gets: IIIF viewers elsewhere may read it.
+        _shared(response)
     return response
 
 
@@ -317,7 +387,7 @@ def _summary(request: HttpRequest, interview: Interview) -> dict:
         "places": [p.name for p in interview.places.all()],
         "subjects": [s.name for s in interview.subjects.all()],
         "access_level": interview.access_level,
-        "url": request.build_absolute_uri(reverse("oral_history:interview", args=[interview.pk])),
+        "url": _link("oral_history:interview", interview.pk),
     }
 
 
@@ -332,12 +402,12 @@ def api_interview(request: HttpRequest, pk: int) -> JsonResponse:
         for s in selectors.shown_segments(user, interview)
     ]  # fmt: skip
     data["media"] = [
-        request.build_absolute_uri(reverse("oral_history:media", args=[interview.pk, item.pk]))
+        _link("oral_history:media", interview.pk, item.pk)
         for item in selectors.playable_media(user, interview)
     ]
     transcript = Transcript.objects.filter(interview=interview).first()
     data["transcript"] = (
-        request.build_absolute_uri(reverse("oral_history:transcript-vtt", args=[interview.pk]))
+        _link("oral_history:transcript-vtt", interview.pk)
         if transcript and selectors.part_available(user, interview, transcript)
         else None
     )
@@ -418,7 +488,7 @@ def import_ohms(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose an OHMS XML file and a collection."))
         return redirect("oral_history:desk")
     try:
-        interview = ohms.import_record(
+        result = ohms.import_record(
             data=form.cleaned_data["file"].read(),
             collection=form.cleaned_data["collection"],
             user=request.user,
@@ -428,8 +498,21 @@ def import_ohms(request: HttpRequest) -> HttpResponse:
             request, _("The OHMS file was not imported: %(why)s") % {"why": error_text(error)}
         )
         return redirect("oral_history:desk")
-    messages.success(request, _("Imported “%(title)s”.") % {"title": interview.title})
-    return redirect("oral_history:desk-interview", pk=interview.pk)
+    messages.success(request, _("Imported “%(title)s”.") % {"title": result.interview.title})
+    if result.warnings:
+        count = len(result.warnings)
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d fault in the file was mended; check it under “Repairs made at the "
+                "last OHMS import”.",
+                "%(count)d faults in the file were mended; check them under “Repairs made at "
+                "the last OHMS import”.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect("oral_history:desk-interview", pk=result.interview.pk)
 
 
 @desk_required
@@ -534,23 +617,28 @@ def desk_interview(request: HttpRequest, pk: int) -> HttpResponse:
             "consents": interview.consents.select_related("narrator", "scanned_form"),
             "requests": interview.access_requests.select_related("reader"),
             "audit": interview.audit.select_related("actor")[:50],
+            **_last_import(interview),
         },
     )
 
 
+def _last_import(interview: Interview) -> dict:
+    """The repairs the last OHMS import made, for the desk to show until the next import."""
+    entry = interview.audit.filter(action="ohms_imported").first()
+    listed = list(entry.detail.get("warnings", [])) if entry else []
+    total = int(entry.detail.get("repairs", len(listed))) if entry else 0
+    return {"last_import": entry, "import_repairs": listed,
+            "unlisted_repairs": max(0, total - len(listed))}  # fmt: skip
+
+
 @desk_required
 def consent_form(request: HttpRequest, consent_id: int) -> HttpResponse:
-    """The scanned consent form: archive staff only, never cached, never a public URL."""
+    """The scanned consent form: archive staff only, never a public URL; a short-lived
+    attachment from the user-content origin (a scan may be a PDF with scripts in it)."""
     consent = get_object_or_404(Consent.objects.select_related("scanned_form"), pk=consent_id)
     stored = consent.scanned_form
     if stored is None:
         raise Http404
-    response = stream_response(
-        request,
-        storage=storage_for(stored.visibility),
-        name=stored.key,
-        content_type=stored.content_type,
-        filename=stored.original_name,
+    return usercontent.redirect_to_file(
+        stored, source=usercontent.Source.ORIGINAL, force_attachment=True
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

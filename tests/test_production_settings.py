@@ -10,7 +10,9 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parent.parent
 GOOD = {
     "DJANGO_SECRET_KEY": "k" * 24 + "-production-secret-0123456789",
-    "DJANGO_ALLOWED_HOSTS": "commons.lnlib.example",
+    "DJANGO_ALLOWED_HOSTS": "commons.lnlib.example,files.lnlib-usercontent.example",
+    "SITE_URL": "https://commons.lnlib.example",
+    "USERCONTENT_URL": "https://files.lnlib-usercontent.example",
     "DATABASE_URL": "postgres://liaotu@db.internal:5432/liaotu",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "S3_ENDPOINT_URL": "https://minio.internal:9000",
@@ -58,6 +60,16 @@ def test_production_starts_with_complete_settings_and_is_hardened():
         ({"CELERY_BROKER_URL": "filesystem://"}, "must name a real broker"),
         ({"S3_ENDPOINT_URL": None}, "S3_ENDPOINT_URL must be set"),
         ({"S3_SECRET_KEY": None}, "S3_SECRET_KEY must be set"),
+        ({"USERCONTENT_URL": None}, "USERCONTENT_URL must be set"),
+        ({"USERCONTENT_URL": "http://files.lnlib-usercontent.example"}, "must be an https://"),
+        ({"USERCONTENT_URL": "https://commons.lnlib.example:8443"}, "on another host"),
+        ({"USERCONTENT_URL": "https://COMMONS.lnlib.example"}, "on another host"),
+        (
+            {"DJANGO_SESSION_COOKIE_DOMAIN": ".lnlib-usercontent.example"},
+            "outside SESSION_COOKIE_DOMAIN",
+        ),
+        ({"DJANGO_CSRF_COOKIE_DOMAIN": "lnlib-usercontent.example"}, "outside CSRF_COOKIE_DOMAIN"),
+        ({"DJANGO_ALLOWED_HOSTS": "commons.lnlib.example"}, "must include the USERCONTENT_URL"),
     ],
 )
 def test_production_refuses_to_start(overrides, message):

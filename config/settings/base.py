@@ -28,8 +28,14 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Origin for every uploaded or package-supplied byte; another host name than the site (README).
+USERCONTENT_URL = env("USERCONTENT_URL", default="http://localhost:8001")
+# Seconds a signed user-content URL works: long enough to watch a long video with seeking.
+USERCONTENT_URL_MAX_AGE = env.int("USERCONTENT_URL_MAX_AGE", default=3 * 3600)
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_SITE_NAME = "辽图共享空间"
+# OAI-PMH repository identifier, as in oai:<it>:interview/1; empty means SITE_URL's host name.
+OAI_REPOSITORY_IDENTIFIER = env("OAI_REPOSITORY_IDENTIFIER", default="")
 
 INSTALLED_APPS = [
     # Project apps first so that their templates override the libraries' ones.
@@ -77,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: requests for the user-content host are answered apart, without cookies or session.
+    "core.usercontent.UserContentMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -233,7 +241,11 @@ def storages_config(*, s3: bool) -> dict:
         files = {
             "default": {
                 "BACKEND": "media.storage.LocalFileStorage",
-                "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": MEDIA_URL},
+                # Served by the user-content origin, never by the site (config.usercontent_urls).
+                "OPTIONS": {
+                    "location": str(MEDIA_ROOT),
+                    "base_url": USERCONTENT_URL.rstrip("/") + MEDIA_URL,
+                },
             },
             "private": {
                 "BACKEND": "media.storage.PrivateFileSystemStorage",
@@ -257,6 +269,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(BROKER_FOLDER / "queue"),
         "data_folder_out": str(BROKER_FOLDER / "queue"),
         "processed_folder": str(BROKER_FOLDER / "processed"),
+        # Exchange bindings; kombu's default is ./control in the working directory.
+        "control_folder": str(BROKER_FOLDER / "control"),
         "store_processed": False,
     }
 else:
@@ -319,10 +333,11 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
-        # Our own files only (the PDF viewer frames /files/...).
         "frame-src": [SELF],
     },
 }
+# core.middleware.ContentSecurityPolicyMiddleware adds the user-content origin (USERCONTENT_URL)
+# to img-src, media-src, connect-src and frame-src on every site page, and to nothing else.
 # The Wagtail admin still relies on inline styles and scripts in places; it is staff-only
 # and MFA-protected, so it gets a looser policy than the public site.
 CSP_ADMIN_EXTRA = {"script-src": ["'unsafe-inline'"], "style-src": ["'unsafe-inline'"]}
@@ -374,6 +389,11 @@ MEDIA_PROCESSING_MAX_ATTEMPTS = env.int("MEDIA_PROCESSING_MAX_ATTEMPTS", default
 MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", default=80_000_000)
 # Readers' comments: at most this many per reader in any ten minutes.
 UGC_COMMENTS_PER_10_MINUTES = env.int("UGC_COMMENTS_PER_10_MINUTES", default=5)
+
+# --- Learning and H5P -----------------------------------------------------------------------
+# Library builds that may be installed at all, as "Machine.Name major.minor.patch sha256" (the
+# digest shown on the admin's H5P library review); empty means any build an administrator approves.
+H5P_LIBRARY_ALLOWLIST = env.list("H5P_LIBRARY_ALLOWLIST", default=[])
 
 # --- Booking --------------------------------------------------------------------------------
 # Check-in opens this long before the start; a booking not checked in this long after its start

@@ -22,6 +22,10 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
+# Leave empty unless needed: a cookie domain covering the user-content host would send the
+# session there (checked below).
+SESSION_COOKIE_DOMAIN = env("DJANGO_SESSION_COOKIE_DOMAIN", default=None)
+CSRF_COOKIE_DOMAIN = env("DJANGO_CSRF_COOKIE_DOMAIN", default=None)
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 STORAGES = storages_config(s3=True)
@@ -49,6 +53,38 @@ def _configuration_errors() -> list[str]:
             errors.append(f"{name} must be set.")
     if env("CELERY_BROKER_URL", default="").startswith("filesystem://"):
         errors.append("CELERY_BROKER_URL must name a real broker (Redis), not filesystem://.")
+    errors.extend(_usercontent_errors())
+    return errors
+
+
+def _usercontent_errors() -> list[str]:
+    """Uploaded bytes are served from USERCONTENT_URL so that they can never act as the site:
+    that only holds when it is HTTPS, on another host that the session and CSRF cookies do not
+    reach, and a host this site answers for."""
+    from urllib.parse import urlsplit
+
+    errors = []
+    if not env("USERCONTENT_URL", default=""):
+        return ["USERCONTENT_URL must be set (the user-content origin, e.g. https://files.…)."]
+    content, site = urlsplit(USERCONTENT_URL), urlsplit(SITE_URL)  # noqa: F405
+    host = (content.hostname or "").lower()
+    if content.scheme != "https":
+        errors.append("USERCONTENT_URL must be an https:// address.")
+    if not host or host == (site.hostname or "").lower():
+        errors.append("USERCONTENT_URL must be on another host than SITE_URL.")
+    for name in ("SESSION_COOKIE_DOMAIN", "CSRF_COOKIE_DOMAIN"):
+        domain = (globals().get(name) or "").lower().lstrip(".")
+        if domain and (host == domain or host.endswith("." + domain)):
+            errors.append(f"USERCONTENT_URL must be outside {name} ({domain}).")
+    if (
+        ALLOWED_HOSTS
+        and "*" not in ALLOWED_HOSTS
+        and not any(
+            host == allowed.lower() or (allowed.startswith(".") and host.endswith(allowed.lower()))
+            for allowed in ALLOWED_HOSTS
+        )
+    ):
+        errors.append("DJANGO_ALLOWED_HOSTS must include the USERCONTENT_URL host.")
     return errors
 
 

@@ -11,6 +11,8 @@ def h5p_player(context, activity) -> str:
     from courses.models import LessonPage
 
     request = context["request"]
+    if activity is None or activity.status != activity.Status.READY:
+        return render_to_string("courses/_h5p_unavailable.html", {"activity": activity})
     page = context.get("page")
     lesson = page if isinstance(page, LessonPage) else None
     data = player_context(request, activity, lesson)

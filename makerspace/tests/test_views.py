@@ -12,6 +12,7 @@ from accounts.tests.factories import UserFactory, sign_in
 from booking.tests.factories import staff_member
 from makerspace import services
 from makerspace.models import JobStatus, Printer, PrintJob
+from media.tests.usercontent import follow
 
 from .factories import (
     SHORT_GCODE,
@@ -141,7 +142,8 @@ def test_technicians_review_and_open_makers_files(client, maker):
     services.confirm_job(job=job, user=maker)
     staff = staff_member()
     client.force_login(staff)
-    assert client.get(f"/files/{job.source_id}/").status_code == 200
+    _redirect, answer = follow(client, f"/files/{job.source_id}/")
+    assert answer.status_code == 200
     answer = client.post(
         f"/makerspace/farm/jobs/{job.pk}/review/", {"decision": "reject", "reason": ""}
     )

@@ -1,7 +1,9 @@
-"""Private files reach only those allowed, through a permission check, with Range support."""
+"""Private files reach only those allowed, through a permission check, with Range support.
+
+The site checks and redirects; the user-content origin streams (see test_usercontent.py).
+"""
 
 import uuid
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -11,6 +13,8 @@ from django.core.files.storage import storages
 from media import services
 from media.delivery import RangeNotSatisfiable, parse_range
 from media.models import StoredFile, Visibility
+
+from .usercontent import body, fetch, follow
 
 PAYLOAD = bytes(range(256)) * 64  # 16 KiB
 
@@ -31,9 +35,9 @@ def private_file(user, s3_endpoint):
 @pytest.mark.django_db
 def test_owner_streams_the_whole_file(client, user, private_file):
     client.force_login(user)
-    response = client.get(f"/files/{private_file.pk}/")
+    _redirect, response = follow(client, f"/files/{private_file.pk}/")
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PAYLOAD
+    assert body(response) == PAYLOAD
     assert response["Accept-Ranges"] == "bytes"
     assert response["Cache-Control"] == "private, no-store"
     assert private_file.sha256 and private_file.size == len(PAYLOAD)
@@ -42,14 +46,15 @@ def test_owner_streams_the_whole_file(client, user, private_file):
 @pytest.mark.django_db
 def test_range_requests_return_206_with_the_right_bytes(client, user, private_file):
     client.force_login(user)
-    response = client.get(f"/files/{private_file.pk}/", HTTP_RANGE="bytes=1000-1999")
+    location = client.get(f"/files/{private_file.pk}/")["Location"]
+    response = fetch(client, location, HTTP_RANGE="bytes=1000-1999")
     assert response.status_code == 206
     assert response["Content-Range"] == f"bytes 1000-1999/{len(PAYLOAD)}"
     assert response["Content-Length"] == "1000"
     assert b"".join(response.streaming_content) == PAYLOAD[1000:2000]
-    tail = client.get(f"/files/{private_file.pk}/", HTTP_RANGE="bytes=-16")
+    tail = fetch(client, location, HTTP_RANGE="bytes=-16")
     assert b"".join(tail.streaming_content) == PAYLOAD[-16:]
-    bad = client.get(f"/files/{private_file.pk}/", HTTP_RANGE=f"bytes={len(PAYLOAD)}-")
+    bad = fetch(client, location, HTTP_RANGE=f"bytes={len(PAYLOAD)}-")
     assert bad.status_code == 416
     assert bad["Content-Range"] == f"bytes */{len(PAYLOAD)}"
 
@@ -69,17 +74,20 @@ def test_others_and_visitors_get_404_for_private_files(client, other_user, priva
 def test_staff_with_permission_may_read_private_files(client, other_user, private_file):
     other_user.user_permissions.add(Permission.objects.get(codename="read_private_storedfile"))
     client.force_login(other_user)
-    assert client.get(f"/files/{private_file.pk}/").status_code == 200
+    _redirect, response = follow(client, f"/files/{private_file.pk}/")
+    assert response.status_code == 200
 
 
 @pytest.mark.django_db
-def test_download_redirects_to_a_short_lived_presigned_url(client, user, private_file, settings):
+def test_download_redirects_to_an_attachment_on_user_content(client, user, private_file):
     client.force_login(user)
-    response = client.get(f"/files/{private_file.pk}/download/")
-    assert response.status_code == 302
-    query = parse_qs(urlsplit(response["Location"]).query)
-    assert query["X-Amz-Expires"] == [str(settings.S3_PRESIGNED_EXPIRY_SECONDS)]
-    assert private_file.key in response["Location"]
+    _redirect, response = follow(client, f"/files/{private_file.pk}/download/")
+    assert body(response) == PAYLOAD
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert (
+        "filename*=UTF-8''%E9%87%87%E8%AE%BF%E5%BD%95%E9%9F%B3.bin"
+        in response["Content-Disposition"]
+    )
 
 
 @pytest.mark.django_db
@@ -91,9 +99,9 @@ def test_public_files_are_readable_by_anyone(client, s3_endpoint):
         visibility=Visibility.PUBLIC,
         prefix="tests/delivery",
     )
-    response = client.get(f"/files/{stored.pk}/")
+    _redirect, response = follow(client, f"/files/{stored.pk}/")
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == b"public poster"
+    assert body(response) == b"public poster"
     storages["default"].delete(stored.key)
 
 
@@ -151,11 +159,10 @@ def test_parse_range_unsatisfiable(header):
 
 
 @pytest.mark.django_db
-def test_files_may_be_framed_by_our_pages_only(client, user, private_file):
+def test_files_are_sandboxed_and_pages_are_never_framed(client, user, private_file):
     client.force_login(user)
-    response = client.get(f"/files/{private_file.pk}/")
-    assert response["X-Frame-Options"] == "SAMEORIGIN"
-    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    _redirect, response = follow(client, f"/files/{private_file.pk}/")
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
     page = client.get("/accounts/profile/")
     assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
-    assert "frame-src 'self'" in page["Content-Security-Policy"]
+    assert "frame-src 'self' http://usercontent.testserver" in page["Content-Security-Policy"]

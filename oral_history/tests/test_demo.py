@@ -22,7 +22,7 @@ def test_demo_archive_has_open_restricted_and_embargoed_interviews_that_play(s3_
     page = client.get(f"/memories/i/{redacted.interview_id}/").content.decode()
     assert "纺织厂的三十年" in page and "[已删节]" in page
     assert (
-        client.get(f"/memories/i/{redacted.interview_id}/media/{redacted.pk}/").status_code == 200
+        client.get(f"/memories/i/{redacted.interview_id}/media/{redacted.pk}/").status_code == 302
     )
     results = client.get("/memories/search/", {"q": "劳动模范"}).content.decode()
     assert "纺织厂的三十年" in results

@@ -11,7 +11,9 @@ import polib
 BASE_DIR = Path(__file__).resolve().parent.parent
 CATALOGUE = BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
-SKIP = shutil.ignore_patterns(".venv", "node_modules", "var", ".git", "__pycache__", "*.mo")
+SKIP = shutil.ignore_patterns(
+    ".venv", "node_modules", "var", "mutants", ".git", "__pycache__", "*.mo"
+)
 
 
 def fresh_catalogue(tmp_path: Path) -> polib.POFile:

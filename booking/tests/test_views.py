@@ -231,7 +231,7 @@ def test_json_availability_and_booking(client, user, other_user, studio):
         == "invalid"
     )
     broken = client.post("/booking/api/bookings/", "{not json", content_type="application/json")
-    assert broken.status_code == 422 and broken.json()["error"]["code"] == "json"
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "json_invalid"
     too_long = {**body, "starts_at": f"{day}T12:00:00+08:00", "ends_at": f"{day}T17:00:00+08:00"}
     refused = client.post("/booking/api/bookings/", too_long, content_type="application/json")
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "max_duration"

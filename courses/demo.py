@@ -121,9 +121,57 @@ def _index() -> LearningIndexPage:
     ))  # fmt: skip
 
 
+H5P_TITLE = "识别诈骗短信（互动练习）"
+
+
+def _h5p_lesson() -> str:
+    """An H5P activity of our own content type (H5P.LiaotuChoice) in a lesson of the smartphone
+    course, built from source and installed like an administrator's upload; added to earlier
+    demos too."""
+    from .h5p import build
+    from .h5p import services as h5p
+    from .models import H5PContent
+
+    module = (
+        ModulePage.objects.filter(slug="m1")
+        .descendant_of(
+            CoursePage.objects.filter(slug="smartphone-basics").first()
+            or Page.get_first_root_node()
+        )
+        .first()
+    )
+    if module is None or LessonPage.objects.child_of(module).filter(slug="h5p").exists():
+        return "H5P lesson already present"
+    content = H5PContent.objects.filter(title=H5P_TITLE).first()
+    if content is None:
+        package = build.build_package(
+            title=H5P_TITLE,
+            question="收到短信：“您的快递丢失，点击链接填写银行卡即可理赔。”您应该怎么做？",
+            answers=[
+                build.Answer("点开链接，按提示填写", feedback="这是常见的诈骗短信，不要点链接。"),
+                build.Answer(
+                    "不点链接，打快递公司官方电话核实",
+                    correct=True,
+                    feedback="做得对！遇到可疑短信，用官方电话核实。",
+                ),
+                build.Answer(
+                    "把收到的验证码发给对方", feedback="验证码只给自己用，不要告诉任何人。"
+                ),
+            ],
+            language="zh-hans",
+        )
+        content = h5p.install(source=io.BytesIO(package), user=None)
+    _publish(module, LessonPage(
+        title="识别诈骗短信", slug="h5p", criterion="score", threshold=100, required=False,
+        body=[("paragraph", "<p>看看这条短信，选出正确的做法。</p>"),
+              ("h5p", {"activity": content})],
+    ))  # fmt: skip
+    return "1 H5P activity in a lesson"
+
+
 def seed() -> list[str]:
     if LearningIndexPage.objects.exists():
-        return [f"{CoursePage.objects.count()} courses already present"]
+        return [f"{CoursePage.objects.count()} courses already present", _h5p_lesson()]
     index = _index()
     digital = Topic.objects.get_or_create(slug="digital-literacy", defaults={"name": "数字素养"})[0]
     office = Topic.objects.get_or_create(slug="office", defaults={"name": "办公软件"})[0]
@@ -195,4 +243,8 @@ def seed() -> list[str]:
         _publish(index, path)
     word.prerequisites.set([phone])
     word.save_revision().publish()
-    return [f"3 paths, {CoursePage.objects.count()} courses, {LessonPage.objects.count()} lessons"]
+    h5p_note = _h5p_lesson()
+    return [
+        f"3 paths, {CoursePage.objects.count()} courses, {LessonPage.objects.count()} lessons",
+        h5p_note,
+    ]

@@ -1,9 +1,10 @@
 """Building ``.h5p`` packages of our own content type, H5P.LiaotuChoice, from its source.
 
 The library lives in ``liaotu_choice/`` next to this file. Tests build their packages here
-instead of depending on third-party files; the demo (``courses/demo.py``) builds its
-activity the same way. The interface texts (``l10n``) are written into the content from the library's own
-translations, because h5p-standalone reads no ``language/*.json``: the content carries them.
+instead of depending on third-party files; the demo (``courses/demo.py``) builds its activity
+the same way. The interface texts (``l10n``) are written into the content from the library's
+own translations, because h5p-standalone reads no ``language/*.json``: the content carries
+them.
 """
 
 from __future__ import annotations

@@ -52,7 +52,9 @@ function start(init) {
     // The activity is drawn into this document: it is already the sandboxed frame.
     embedType: "div",
     frame: true,
-    fullScreen: true,
+    // No full-screen control: H5P core labels it in English only, and the activity already
+    // fills the frame on a phone.
+    fullScreen: false,
     copyright: false,
     export: false,
     embed: false,

@@ -167,6 +167,14 @@ H5P.LiaotuChoice = (function (EventDispatcher) {
     }
     this.checked = true;
     this.showResult();
+    // The check button is gone now: keep keyboard focus in the activity, on "try again" or
+    // on the result itself, never dropped to the page.
+    if (!this.retryButton.hidden) {
+      this.retryButton.focus();
+    } else {
+      this.status.setAttribute("tabindex", "-1");
+      this.status.focus();
+    }
     var score = this.getScore();
     var max = this.getMaxScore();
     this.triggerXAPIScored(score, max, "answered", true, score === max);

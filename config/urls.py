@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import views as accounts_views
 from cms import views as cms_views
 from core import sitemaps as core_sitemaps
 from core import views as core_views
@@ -14,6 +15,9 @@ SITEMAPS = {"pages": core_sitemaps.SiteURLPageSitemap, "memories": InterviewSite
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    # Staff sign in through allauth, which asks for the second factor; Wagtail's own login form
+    # checks the password alone, so it must never be reachable.
+    path("admin/login/", accounts_views.admin_login, name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's checks, then a redirect to the user-content origin (never served from here).
     re_path(r"^documents/(\d+)/(.*)$", media_views.document, name="wagtaildocs_serve"),

@@ -53,3 +53,30 @@ def test_staff_without_totp_are_sent_to_enrol_before_anything_else(client, user,
 def test_readers_are_not_forced_to_enrol(client, user, demo_site):
     client.force_login(user)
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/admin/login/?next=/admin/pages/"])
+def test_the_admins_own_sign_in_cannot_skip_the_second_factor(client, user, demo_site, path):
+    """Wagtail's login form checks the password alone: a staff member with TOTP was signed in
+    there without a code. It now hands over to allauth and signs nobody in."""
+    services.assign_role(user=user, role=roles.LIBRARIAN_ADMIN)
+    assert sign_in(client, user.email)
+    enrol_totp(client)
+    client.logout()
+
+    response = client.post(path, {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=%2Fadmin%2F")
+    assert client.get("/admin/").status_code == 302  # still signed out
+    assert "_auth_user_id" not in client.session
+    # Signed out, the admin sends staff to allauth's sign-in, which asks for the code.
+    assert client.get("/admin/")["Location"].startswith("/accounts/login/")
+    answer = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert answer["Location"] == "/accounts/2fa/authenticate/"
+
+
+@pytest.mark.django_db
+def test_the_admin_sign_in_refuses_to_send_staff_elsewhere(client):
+    response = client.get("/admin/login/?next=https://evil.example/")
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"

@@ -34,6 +34,8 @@ USERCONTENT_URL = env("USERCONTENT_URL", default="http://localhost:8001")
 USERCONTENT_URL_MAX_AGE = env.int("USERCONTENT_URL_MAX_AGE", default=3 * 3600)
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_SITE_NAME = "辽图共享空间"
+# The admin sends signed-out staff to allauth's sign-in (password, then TOTP), never to its own.
+WAGTAILADMIN_LOGIN_URL = "account_login"
 # OAI-PMH repository identifier, as in oai:<it>:interview/1; empty means SITE_URL's host name.
 OAI_REPOSITORY_IDENTIFIER = env("OAI_REPOSITORY_IDENTIFIER", default="")
 

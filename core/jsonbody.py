@@ -72,9 +72,7 @@ def parse(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise JSONBodyError(
-            _("The request body is not valid JSON."), code="json_invalid"
-        ) from error
+        raise _invalid() from error
     if _depth_exceeds(text, max_depth):
         raise JSONBodyError(
             _("The request body is nested more than %(depth)d levels deep.") % {"depth": max_depth},
@@ -83,9 +81,7 @@ def parse(
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as error:
-        raise JSONBodyError(
-            _("The request body is not valid JSON."), code="json_invalid"
-        ) from error
+        raise _invalid() from error
     if require_object and not isinstance(value, dict):
         raise JSONBodyError(_("The request body must be a JSON object."), code="json_not_object")
     return value

@@ -9,21 +9,11 @@ quotes the offending word or line, that quotation is part of what is pinned.
 from functools import reduce
 
 import pytest
-from django.utils import translation
 
 from makerspace import gcode
 
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-def refused(data: bytes, **kwargs) -> gcode.GCodeError:
-    with pytest.raises(gcode.GCodeError) as caught:
-        gcode.analyse(data, **kwargs)
-    return caught.value
+# The same English messages and the same refusal helper as the main G-code tests.
+from .test_gcode import english, refused  # noqa: F401
 
 
 def xor(text: str) -> int:

@@ -2,18 +2,27 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from oral_history import selectors as memories
+from core import selectors
+from core.models import SearchKind
 
-from . import selectors
+
+def _page_number(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) < 4 else 1
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:200]
-    results = list(selectors.search_pages(query=query))
-    # Interviews come from the archive's own Chinese-aware index, with its access rules.
-    interviews = memories.search(request.user, query, limit=5) if query.strip() else []
-    context = {"query": query, "results": results, "interviews": interviews}
-    # htmx asks for the results only, as the reader types.
+    """Site search over every kind (core.selectors.site_search), grouped, with a kind filter.
+
+    The filter and the pages are plain links, so all of it works without JavaScript; htmx only
+    refreshes the results as the reader types (the partial also updates the status line)."""
+    results = selectors.site_search(
+        user=request.user,
+        query=request.GET.get("q", ""),
+        kind=request.GET.get("kind", ""),
+        page=_page_number(request.GET.get("page", "")),
+    )
+    filters = [(value, label, results.counts.get(value, 0)) for value, label in SearchKind.choices]
+    context = {"results": results, "query": results.query, "filters": filters}
     template = "cms/search_results.html" if request.htmx else "cms/search.html"
     return render(request, template, context)

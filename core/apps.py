@@ -13,3 +13,9 @@ class CoreConfig(AppConfig):
         # Wagtail's Site record follows SITE_URL after every migrate (make run derives SITE_URL
         # from HOST and PORT), so sitemaps and full page URLs name the address the site is on.
         post_migrate.connect(sync_wagtail_site, dispatch_uid="core.sync_wagtail_site")
+
+        from . import search
+
+        # Site search: each app's search.py registers its sources; their signals keep the
+        # index in step with what visitors may see.
+        search.connect()

@@ -1,6 +1,9 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ServiceHeartbeat(models.Model):
@@ -41,3 +44,50 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class SearchKind(models.TextChoices):
+    """The groups of site search, in the order the results page shows them."""
+
+    PAGE = "page", pgettext_lazy("search kind", "Pages")
+    LEARNING = "learning", _("Learning")
+    BOOKING = "booking", _("Events and bookable resources")
+    EQUIPMENT = "equipment", _("Maker-space equipment")
+    WORK = "work", _("Readers' works")
+    ARCHIVE = "archive", _("Liaohai Memories")
+
+
+class SearchEntry(models.Model):
+    """One thing a visitor may find with the search box, whatever app it comes from.
+
+    One table for every kind, so that one indexed query gives the groups, their counts and the
+    best hits of each (``core.selectors.site_search``). Rows exist only for what an anonymous
+    visitor may see: ``core.search`` writes a row when its source becomes visible and deletes it
+    when it stops being so; ``hidden_after`` hides what goes out of date by itself (an event
+    that has started) without a job to remove it.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=SearchKind.choices)
+    # "app_label.model_name" of the source row, and its primary key as text (works have UUIDs).
+    source = models.CharField(_("source"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    title = models.CharField(_("title"), max_length=300)
+    text = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("address"), max_length=500)
+    hidden_after = models.DateTimeField(_("hidden after"), null=True, blank=True)
+    vector = SearchVectorField()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "object_id"], name="core_search_one_entry")
+        ]
+        indexes = [
+            GinIndex(fields=["vector"], name="core_search_vector"),
+            models.Index(fields=["kind"], name="core_search_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.title}"

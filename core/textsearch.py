@@ -10,6 +10,12 @@ Single Chinese characters are indexed as well, so a one-character query (港, �
 
 Queries are segmented the same way: each query word must match either as a word or as the
 phrase of its bigrams, and all query words must match (AND).
+
+Site search (``core.search``) also indexes pinyin, so a reader who cannot type characters finds
+智能手机 with ``zhinengshouji`` or its initials ``znsj``: each Chinese word (jieba's search mode)
+and each whole run of characters adds its toneless pinyin and its initials as tokens, read in
+context by pypinyin (重庆 → chongqing). Those queries use prefix matching for Latin words, so
+``zhinengshou`` or ``liaohai`` (辽海往事) match while the reader is still typing.
 """
 
 from __future__ import annotations
@@ -74,15 +80,61 @@ def unigrams(text: str) -> list[str]:
     return [char for run in _HAN.findall(text or "") for char in run]
 
 
-def segment(text: str) -> str:
-    """The text to put into a ``'simple'`` tsvector: words, bigrams, then single characters."""
-    return " ".join([*words(text), *bigrams(text), *unigrams(text)])
+_LATIN = re.compile(r"[a-z]+")
+# A run longer than this gives no whole-run pinyin token (it would pass _MAX_TOKEN anyway).
+_MAX_RUN_PINYIN = 12
 
 
-def weighted_vector(*parts: tuple[str, str]) -> Combinable:
+@lru_cache(maxsize=4096)
+def _syllables_of(run: str) -> tuple[str, ...]:
+    return tuple(_syllables(run))
+
+
+def _syllables(run: str) -> list[str]:
+    """Toneless pinyin of each character of a run of Chinese characters, read in context."""
+    from pypinyin import lazy_pinyin
+
+    syllables = lazy_pinyin(run)
+    # pypinyin gives one syllable per character it knows; a character it does not know comes
+    # back as itself, which the Latin check below leaves out of the tokens.
+    return syllables if len(syllables) == len(run) else [""] * len(run)
+
+
+def _pinyin_pair(syllables: list[str]) -> tuple[str, str]:
+    full = "".join(syllables)
+    return full, "".join(s[:1] for s in syllables)
+
+
+def pinyin_tokens(text: str) -> list[str]:
+    """Full pinyin and initials of every Chinese word (search mode) and of each short run."""
+    out: list[str] = []
+    for run in _HAN.findall(text or ""):
+        syllables = _syllables(run)
+        spans = [(start, end) for _word, start, end in _jieba().tokenize(run, mode="search")]
+        if 1 < len(run) <= _MAX_RUN_PINYIN:
+            spans.append((0, len(run)))
+        for start, end in spans:
+            full, initials = _pinyin_pair(syllables[start:end])
+            if _LATIN.fullmatch(full) and len(full) <= _MAX_TOKEN:
+                out.append(full)
+                if end - start > 1:
+                    out.append(initials)
+    return out
+
+
+def segment(text: str, *, pinyin: bool = False) -> str:
+    """The text to put into a ``'simple'`` tsvector: words, bigrams, then single characters
+    (and, for site search, pinyin tokens last)."""
+    tokens = [*words(text), *bigrams(text), *unigrams(text)]
+    if pinyin:
+        tokens.extend(pinyin_tokens(text))
+    return " ".join(tokens)
+
+
+def weighted_vector(*parts: tuple[str, str], pinyin: bool = False) -> Combinable:
     """A tsvector expression from (text, weight) pairs, each segmented; for saving a row."""
     vectors = [
-        SearchVector(Value(segment(text)), config=CONFIG, weight=weight)
+        SearchVector(Value(segment(text, pinyin=pinyin)), config=CONFIG, weight=weight)
         for text, weight in parts
         if text
     ] or [SearchVector(Value(""), config=CONFIG)]
@@ -106,23 +158,35 @@ def _quote(token: str) -> str:
     return "'" + token.replace("'", "''").replace("\\", "\\\\") + "'"
 
 
-def tsquery_text(query: str) -> str:
-    """A ``to_tsquery('simple', …)`` expression: every word, as itself or as bigram phrase."""
+def tsquery_text(query: str, *, prefix: bool = False) -> str:
+    """A ``to_tsquery('simple', …)`` expression: every word, as itself or as bigram phrase.
+
+    With ``prefix`` (site search, whose index holds pinyin), a Latin word of two letters or more
+    also matches as a prefix, and pinyin typed with spaces (``zhi neng shou ji``) also matches
+    as the one word it spells.
+    """
+    words_ = query_words(query)
     parts = []
-    for word in query_words(query):
+    for word in words_:
         alternatives = [_quote(word)]
         grams = bigrams(word)
         if _HAN.fullmatch(word) and len(grams) > 1:
             alternatives.append("(" + " <-> ".join(_quote(g) for g in grams) + ")")
+        if prefix and _LATIN.fullmatch(word) and len(word) > 1:
+            alternatives = [_quote(word) + ":*"]
         parts.append(
             "(" + " | ".join(alternatives) + ")" if len(alternatives) > 1 else alternatives[0]
         )
-    return " & ".join(parts)
+    text = " & ".join(parts)
+    joined = "".join(words_)
+    if prefix and len(words_) > 1 and _LATIN.fullmatch(joined) and len(joined) <= _MAX_TOKEN:
+        text = f"({text}) | {_quote(joined)}:*"
+    return text
 
 
-def search_query(query: str) -> SearchQuery | None:
+def search_query(query: str, *, prefix: bool = False) -> SearchQuery | None:
     """The SearchQuery for ``query``, or None when it holds no searchable word."""
-    text = tsquery_text(query)
+    text = tsquery_text(query, prefix=prefix)
     if not text:
         return None
     return SearchQuery(text, config=CONFIG, search_type="raw")
@@ -136,25 +200,84 @@ def _highlight_pattern(query: str) -> re.Pattern | None:
     return re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
 
 
-def highlight(text: str, query: str, *, width: int = 120) -> SafeString:
-    """An escaped snippet of ``text`` around the first hit, hits wrapped in ``<mark>``."""
+# Pinyin spans are looked for only this far into a text, and at most this many characters long.
+_PINYIN_SCAN = 2000
+_PINYIN_SPAN = 12
+
+
+def _pinyin_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Where Chinese in ``text`` spells a Latin query word in pinyin or initials (a prefix of
+    the pinyin counts, as in the query)."""
+    latin = [w for w in query_words(query) if _LATIN.fullmatch(w) and len(w) > 1]
+    if not latin:
+        return []
+    spans = []
+    for run in _HAN.finditer(text[:_PINYIN_SCAN]):
+        syllables = _syllables_of(run.group())
+        for i in range(len(syllables)):
+            for word in latin:
+                end = _pinyin_match(syllables, i, word)
+                if end:
+                    spans.append((run.start() + i, run.start() + end))
+                    break
+    return spans
+
+
+def _pinyin_match(syllables: list[str], i: int, word: str) -> int:
+    """The end of the shortest span from ``i`` whose pinyin is ``word`` or starts with it, or
+    whose initials are ``word``; 0 if none. Stops as soon as neither can still match."""
+    full = initials = ""
+    for j in range(i, min(len(syllables), i + _PINYIN_SPAN)):
+        full += syllables[j]
+        initials += syllables[j][:1]
+        if initials == word or full.startswith(word):
+            return j + 1
+        if not (word.startswith(full) or word.startswith(initials)):
+            return 0
+    return 0
+
+
+def _spans(text: str, query: str, *, pinyin: bool) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping (start, end) of every hit of ``query`` in ``text``."""
     pattern = _highlight_pattern(query)
-    match = pattern.search(text) if pattern else None
-    start = max(0, match.start() - width // 3) if match else 0
-    excerpt = text[start : start + width]
+    found = [m.span() for m in pattern.finditer(text)] if pattern else []
+    if pinyin:
+        found.extend(_pinyin_spans(text, query))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight(text: str, query: str, *, width: int = 120, pinyin: bool = False) -> SafeString:
+    """An escaped snippet of ``text`` around the first hit, hits wrapped in ``<mark>``.
+
+    Built piece by piece: every piece of ``text`` is escaped and only our own ``<mark>`` tags
+    are added, so nothing the text or the query holds can become markup.
+    """
+    text = text or ""
+    spans = _spans(text, query, pinyin=pinyin)
+    start = max(0, spans[0][0] - width // 3) if spans else 0
+    end = start + width
     prefix = "…" if start > 0 else ""
-    suffix = "…" if start + width < len(text) else ""
-    if not pattern:
-        return mark_safe(prefix + html.escape(excerpt) + suffix)  # noqa: S308 - escaped above
-    pieces, last = [], 0
-    for hit in pattern.finditer(excerpt):
-        pieces.append(html.escape(excerpt[last : hit.start()]))
-        pieces.append(f"<mark>{html.escape(hit.group())}</mark>")
-        last = hit.end()
-    pieces.append(html.escape(excerpt[last:]))
+    suffix = "…" if end < len(text) else ""
+    pieces, last = [], start
+    for hit_start, hit_end in spans:
+        hit_start, hit_end = max(hit_start, start), min(hit_end, end)
+        if hit_start >= hit_end:
+            continue
+        pieces.append(html.escape(text[last:hit_start]))
+        pieces.append(f"<mark>{html.escape(text[hit_start:hit_end])}</mark>")
+        last = hit_end
+    pieces.append(html.escape(text[last:end]))
     return mark_safe(prefix + "".join(pieces) + suffix)  # noqa: S308 - every piece is escaped
 
 
-def matches(text: str, query: str) -> bool:
+def matches(text: str, query: str, *, pinyin: bool = False) -> bool:
     pattern = _highlight_pattern(query)
-    return bool(pattern and pattern.search(text or ""))
+    if pattern and pattern.search(text or ""):
+        return True
+    return pinyin and bool(_pinyin_spans(text or "", query))

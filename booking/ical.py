@@ -61,3 +61,8 @@ def booking_file(booking: Booking) -> bytes:
     """The attachment for a confirmation (REQUEST) or cancellation (CANCEL) e-mail."""
     method = "REQUEST" if booking.is_active else "CANCEL"
     return calendar([booking], name=booking.subject_title, method=method)
+
+
+def booking_download(booking: Booking) -> bytes:
+    """The "add to my calendar" file: a plain published event, not an invitation to answer."""
+    return calendar([booking], name=booking.subject_title, method="PUBLISH")

@@ -119,28 +119,45 @@ def open_windows(resource: Resource, day: date, *, closed: bool | None = None) -
 class Slot:
     starts_at: datetime
     ends_at: datetime
-    state: str  # "free", "taken" or "past"
+    state: str  # "free", "taken", "mine", "past" or "yours" (the booking being moved)
 
     @property
     def is_free(self) -> bool:
         return self.state == "free"
 
 
-def day_slots(resource: Resource, day: date, *, now: datetime | None = None) -> list[Slot]:
-    """Every possible start on ``day``, each for the shortest booking, and whether it is free."""
+def day_slots(
+    resource: Resource,
+    day: date,
+    *,
+    now: datetime | None = None,
+    minutes: int | None = None,
+    exclude: Booking | None = None,
+    viewer: User | None = None,
+) -> list[Slot]:
+    """Every possible start on ``day`` for a booking of ``minutes`` (the shortest by default).
+
+    Starts whose booking would run past closing time are left out, so the grid never offers a
+    time the rules would refuse as outside the hours. ``exclude`` is a booking being moved: its
+    current start is shown as "yours", and its time does not make other starts taken. A start
+    blocked by one of ``viewer``'s own bookings is "mine": there is nothing to wait for.
+    """
     now = now or timezone.now()
     windows = open_windows(resource, day)
     if not windows:
         return []
     family = family_ids(resource).ids
-    taken = [
+    found = blocking_bookings(
+        family=family, interval=(windows[0][0], windows[-1][1]), exclude=exclude
+    )
+    taken = [(b.starts_at, b.blocked_until) for b in found]
+    own = [
         (b.starts_at, b.blocked_until)
-        for b in blocking_bookings(
-            family=family, interval=(windows[0][0], windows[-1][1]), exclude=None
-        )
+        for b in found
+        if viewer is not None and b.user_id == viewer.pk and not b.is_hold
     ]
     step = timedelta(minutes=resource.slot_minutes)
-    shortest = timedelta(minutes=resource.min_duration_minutes)
+    length = timedelta(minutes=minutes or resource.min_duration_minutes)
     buffer = timedelta(minutes=resource.buffer_minutes)
     earliest = now + timedelta(minutes=resource.min_notice_minutes)
     last_day = timezone.localdate(now, resource.location.tz) + timedelta(
@@ -149,10 +166,14 @@ def day_slots(resource: Resource, day: date, *, now: datetime | None = None) -> 
     slots = []
     for opens, closes in windows:
         start = opens
-        while start + shortest <= closes:
-            end = start + shortest
-            if start < earliest or day > last_day:
+        while start + length <= closes:
+            end = start + length
+            if exclude is not None and start == exclude.starts_at:
+                state = "yours"
+            elif start < earliest or day > last_day:
                 state = "past"
+            elif rules.conflicts(rules.blocked(start, end, buffer), own):
+                state = "mine"
             elif rules.conflicts(rules.blocked(start, end, buffer), taken):
                 state = "taken"
             else:
@@ -160,6 +181,94 @@ def day_slots(resource: Resource, day: date, *, now: datetime | None = None) -> 
             slots.append(Slot(start, end, state))
             start += step
     return slots
+
+
+def free_starts(
+    resource: Resource,
+    day: date,
+    *,
+    minutes: int,
+    near: datetime | None = None,
+    exclude: Booking | None = None,
+    limit: int = 4,
+) -> list[datetime]:
+    """Free starts on ``day`` for a booking of ``minutes``, the closest to ``near`` first:
+    what would work instead of a refused time, in the order of the day."""
+    found = [
+        slot.starts_at
+        for slot in day_slots(resource, day, minutes=minutes, exclude=exclude)
+        if slot.is_free
+    ]
+    if near is not None:
+        found.sort(key=lambda start: abs(start - near))
+    return sorted(found[:limit])
+
+
+def slot_blockers(resource: Resource, start: datetime, end: datetime) -> list[Booking]:
+    """The live bookings that keep ``resource`` (or its family) busy for this time."""
+    interval = rules.blocked(start, end, timedelta(minutes=resource.buffer_minutes))
+    return blocking_bookings(family=family_ids(resource).ids, interval=interval, exclude=None)
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One row of a booking grid: a resource on a day (rooms × hours), or a day of a week."""
+
+    resource: Resource
+    day: date
+    closure: str | None
+    # One entry per column of the grid; None where this row has no start at that time.
+    cells: list[Slot | None]
+
+
+@dataclass(frozen=True)
+class Grid:
+    columns: list[str]  # local start times, "HH:MM"
+    rows: list[GridRow]
+
+    @property
+    def free_count(self) -> int:
+        return sum(1 for row in self.rows for cell in row.cells if cell and cell.is_free)
+
+
+def _grid(
+    entries: list[tuple[Resource, date]], *, minutes: int | None, exclude: Booking | None
+) -> Grid:
+    """Lay out the slots of each (resource, day) on common time columns.
+
+    Columns are the union of every row's starts in local time, so rows with other hours or
+    slot lengths line up and a row simply has no cell where it is closed.
+    """
+    raw = []
+    for resource, day in entries:
+        closure = closure_on(resource.location, day)
+        slots = [] if closure else day_slots(resource, day, minutes=minutes, exclude=exclude)
+        tz = resource.location.tz
+        by_time = {slot.starts_at.astimezone(tz).strftime("%H:%M"): slot for slot in slots}
+        raw.append((resource, day, closure, by_time))
+    columns = sorted({time for *_rest, by_time in raw for time in by_time})
+    rows = [
+        GridRow(resource, day, closure, [by_time.get(column) for column in columns])
+        for resource, day, closure, by_time in raw
+    ]
+    return Grid(columns, rows)
+
+
+def day_grid(*, resources: Iterable[Resource], day: date) -> Grid:
+    """Rooms × hours: every resource's starts on one local day."""
+    return _grid([(resource, day) for resource in resources], minutes=None, exclude=None)
+
+
+def week_grid(
+    *,
+    resource: Resource,
+    first_day: date,
+    minutes: int | None = None,
+    exclude: Booking | None = None,
+) -> Grid:
+    """Days × hours for one resource over seven days (the move grid passes the booking)."""
+    days = [first_day + timedelta(days=n) for n in range(7)]
+    return _grid([(resource, day) for day in days], minutes=minutes, exclude=exclude)
 
 
 def bookable_resources(*, location: Location | None = None, kind: str = "") -> QuerySet[Resource]:
@@ -227,14 +336,51 @@ def bookings_of(*, user: User) -> QuerySet[Booking]:
 
 
 def upcoming_bookings_of(*, user: User, now: datetime | None = None) -> QuerySet[Booking]:
+    """Live bookings still to come; a cancelled or declined one is no longer "coming up"."""
     now = now or timezone.now()
-    return bookings_of(user=user).filter(ends_at__gt=now).order_by("starts_at")
+    return (
+        bookings_of(user=user)
+        .filter(ends_at__gt=now, status__in=ACTIVE_STATUSES)
+        .order_by("starts_at")
+    )
 
 
-def waiting_entries_of(*, user: User) -> QuerySet[WaitlistEntry]:
-    return WaitlistEntry.objects.filter(
-        user=user, status=WaitlistStatus.WAITING, starts_at__gt=timezone.now()
-    ).select_related("event", "resource")
+def earlier_bookings_of(*, user: User, now: datetime | None = None) -> QuerySet[Booking]:
+    """Everything not coming up: past bookings, and future ones that were let go."""
+    now = now or timezone.now()
+    return bookings_of(user=user).exclude(ends_at__gt=now, status__in=ACTIVE_STATUSES)
+
+
+def waiting_entries_of(*, user: User) -> list[WaitlistEntry]:
+    """The reader's open waiting-list entries, each with ``position`` (1 = next in line)."""
+    entries = list(
+        WaitlistEntry.objects.filter(
+            user=user, status=WaitlistStatus.WAITING, starts_at__gt=timezone.now()
+        ).select_related("event", "resource")
+    )
+    for entry in entries:
+        entry.position = waitlist_position(entry)
+    return entries
+
+
+def waitlist_position(entry: WaitlistEntry) -> int:
+    """Place in the queue for the same event or slot, in the order offers are made."""
+    ahead = WaitlistEntry.objects.filter(
+        event_id=entry.event_id,
+        resource_id=entry.resource_id,
+        starts_at=entry.starts_at,
+        status=WaitlistStatus.WAITING,
+    ).filter(Q(created_at__lt=entry.created_at) | Q(created_at=entry.created_at, pk__lt=entry.pk))
+    return ahead.count() + 1
+
+
+def waiting_entry(*, user: User, event: Event) -> WaitlistEntry | None:
+    entry = WaitlistEntry.objects.filter(
+        user=user, event=event, status=WaitlistStatus.WAITING
+    ).first()
+    if entry is not None:
+        entry.position = waitlist_position(entry)
+    return entry
 
 
 def booking_for(*, user: User, pk) -> Booking | None:

@@ -186,15 +186,7 @@ def check_resource_rules(
         raise BookingRefused("past", _("This time has already passed."))
     if resource.staff_only and not staff:
         raise BookingRefused("staff_only", _("Only library staff can book this resource."))
-    _check_reader(user=user, now=now, audiences=resource.audiences)
-    if resource.required_group_id and not user.groups.filter(pk=resource.required_group_id):
-        raise BookingRefused(
-            "role",
-            _("Only readers with the role “%(role)s” can book this resource.")
-            % {"role": resource.required_group.name},
-        )
-    if resource.required_qualification_id:
-        _check_qualification(user=user, qualification=resource.required_qualification, at=end)
+    _check_eligible(user=user, resource=resource, now=now, at=end)
     tz = resource.location.tz
     minutes = (end - start).total_seconds() / 60
     if minutes < resource.min_duration_minutes:
@@ -238,6 +230,23 @@ def check_resource_rules(
     _check_quotas(
         user=user, category=resource.category, start=start, end=end, now=now, exclude=exclude
     )
+
+
+def _check_eligible(*, user: User, resource: Resource, now: datetime, at: datetime) -> None:
+    """Who may use ``resource`` at all: not suspended, in its audience, role and training.
+
+    Shared by booking and by the waiting list's offers, so a place is never offered to a reader
+    who could not book it.
+    """
+    _check_reader(user=user, now=now, audiences=resource.audiences)
+    if resource.required_group_id and not user.groups.filter(pk=resource.required_group_id):
+        raise BookingRefused(
+            "role",
+            _("Only readers with the role “%(role)s” can book this resource.")
+            % {"role": resource.required_group.name},
+        )
+    if resource.required_qualification_id:
+        _check_qualification(user=user, qualification=resource.required_qualification, at=at)
 
 
 def _check_qualification(*, user: User, qualification: Qualification, at: datetime) -> None:
@@ -674,11 +683,23 @@ def join_waitlist(
         _check_reader(user=user, now=now, audiences=event.audiences)
         if event.bookings.filter(user=user, status__in=ACTIVE_STATUSES).exists():
             raise BookingRefused("already_booked", _("You already have a place at this event."))
+        # Waiting is for a full event only: with a place left, joining would book nothing.
+        if selectors.places_taken(event) < event.capacity:
+            raise BookingRefused(
+                "not_full", _("This event still has places left. Book a place instead of waiting.")
+            )
         starts_at, ends_at = event.starts_at, event.ends_at
     else:
         resource = selectors.resource_for_rules(resource.pk)
         # The same rules as a booking, except that the slot is taken: that is why one waits.
         check_resource_rules(user=user, resource=resource, start=starts_at, end=ends_at, now=now)
+        blockers = selectors.slot_blockers(resource, starts_at, ends_at)
+        if not blockers:
+            raise BookingRefused(
+                "slot_free", _("This time is still free. Book it instead of waiting.")
+            )
+        if any(booking.user_id == user.pk for booking in blockers):
+            raise BookingRefused("already_booked", _("You have already booked this time."))
     try:
         with transaction.atomic():
             return WaitlistEntry.objects.create(
@@ -763,7 +784,7 @@ def _promote_waitlist(freed: Booking) -> None:
         if selectors.blocking_bookings(family=family, interval=interval, exclude=None):
             continue
         try:
-            _check_reader(user=entry.user, now=now, audiences=resource.audiences)
+            _check_eligible(user=entry.user, resource=resource, now=now, at=entry.ends_at)
         except BookingRefused:
             entry.status = WaitlistStatus.SKIPPED
             entry.save(update_fields=["status"])

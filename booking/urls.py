@@ -7,6 +7,7 @@ app_name = "booking"
 urlpatterns = [
     path("", views.index, name="index"),
     path("mine/", views.my_bookings, name="mine"),
+    path("grid/", views.grid, name="grid"),
     path("r/<slug:slug>/", views.resource_detail, name="resource"),
     path("r/<slug:slug>/book/", views.book_resource, name="book-resource"),
     path("events/<int:pk>/", views.event_detail, name="event"),

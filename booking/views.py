@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -44,12 +48,66 @@ def _own_booking_or_404(request: HttpRequest, pk) -> Booking:
 
 
 def _day_from(request: HttpRequest, resource: Resource) -> date:
+    """The day asked for (a form's hidden field or the query), kept within the booking window."""
     today = timezone.localdate(timezone=resource.location.tz)
     try:
-        day = date.fromisoformat(request.GET.get("date", ""))
+        day = date.fromisoformat(request.POST.get("date") or request.GET.get("date", ""))
     except ValueError:
         return today
     return min(max(day, today), today + timedelta(days=resource.booking_window_days))
+
+
+# What each refusal code is about, named on the page above the reason itself.
+RULE_NAMES = {
+    "conflict": gettext_lazy("Already booked"),
+    "past": gettext_lazy("Time already passed"),
+    "min_notice": gettext_lazy("Minimum notice"),
+    "window": gettext_lazy("How far ahead"),
+    "hours": gettext_lazy("Opening hours"),
+    "closed": gettext_lazy("Closed day"),
+    "min_duration": gettext_lazy("Length of a booking"),
+    "max_duration": gettext_lazy("Length of a booking"),
+    "increment": gettext_lazy("Time steps"),
+    "quota_count": gettext_lazy("Your quota"),
+    "quota_hours": gettext_lazy("Your quota"),
+    "max_upcoming": gettext_lazy("Your quota"),
+    "qualification": gettext_lazy("Training required"),
+    "role": gettext_lazy("Role required"),
+    "suspended": gettext_lazy("Booking suspended"),
+    "audience": gettext_lazy("Who may book"),
+    "staff_only": gettext_lazy("Staff only"),
+    "inactive": gettext_lazy("Not bookable"),
+    "slot_free": gettext_lazy("Waiting list"),
+    "already_waiting": gettext_lazy("Waiting list"),
+    "move_deadline": gettext_lazy("Moving deadline"),
+    "state": gettext_lazy("Booking status"),
+}
+# Refusals about the time chosen, where other free times that day are what would work.
+SUGGEST_TIMES = {"conflict", "past", "min_notice", "hours", "increment", "slot_free"}
+
+
+def _refusal(
+    error: ValidationError,
+    *,
+    resource: Resource,
+    start: datetime,
+    minutes: int | None,
+    exclude: Booking | None = None,
+) -> dict:
+    """A refusal as the page shows it: the rule's name, the reason, and free times that work."""
+    code = getattr(error, "code", None) or ""
+    suggestions = None
+    if code in SUGGEST_TIMES and minutes:
+        suggestions = selectors.free_starts(
+            resource, start.date(), minutes=minutes, near=start, exclude=exclude
+        )
+    return {
+        "code": code,
+        "rule": RULE_NAMES.get(code, _("Booking rules")),
+        "message": error_text(error),
+        "suggestions": suggestions,
+        "minutes": minutes,
+    }
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -64,26 +122,41 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _resource_page(
-    request: HttpRequest, resource: Resource, *, form: SlotForm | None = None, status: int = 200
+    request: HttpRequest,
+    resource: Resource,
+    *,
+    form: SlotForm | None = None,
+    status: int = 200,
+    refusal: dict | None = None,
 ) -> HttpResponse:
-    day = (
-        form.cleaned_data["start"].date()
-        if form and form.is_valid()
-        else _day_from(request, resource)
-    )
+    # After a refusal the reader stays on the day they chose, with their choice still made.
+    chosen = getattr(form, "cleaned_data", {}).get("start") if form is not None else None
+    day = chosen.date() if chosen else _day_from(request, resource)
     today = timezone.localdate(timezone=resource.location.tz)
     days = [today + timedelta(days=n) for n in range(resource.booking_window_days + 1)]
+    if form is None:
+        initial = {}
+        if request.GET.get("start"):
+            initial["start"] = f"{day.isoformat()}T{request.GET['start']}"
+        if request.GET.get("duration", "").isdigit():
+            initial["duration"] = int(request.GET["duration"])
+        form = SlotForm(resource=resource, initial=initial)
     context = {
         "resource": resource,
         "day": day,
         "days": days,
         "previous_day": day - timedelta(days=1) if day > today else None,
         "next_day": day + timedelta(days=1) if day < days[-1] else None,
-        "slots": selectors.day_slots(resource, day),
+        "slots": selectors.day_slots(
+            resource, day, viewer=request.user if request.user.is_authenticated else None
+        ),
         "closure": selectors.closure_on(resource.location, day),
-        "form": form or SlotForm(resource=resource),
+        "form": form,
+        "chosen_start": form["start"].value() or "",
+        "refusal": refusal,
+        "partial": bool(request.htmx),
     }
-    template = "booking/_slots.html" if request.htmx and not form else "booking/resource.html"
+    template = "booking/_slots.html" if request.htmx else "booking/resource.html"
     return render(request, template, context, status=status)
 
 
@@ -103,17 +176,24 @@ def _bookable_or_404(request: HttpRequest, slug: str) -> Resource:
 @require_POST
 def book_resource(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _bookable_or_404(request, slug)
-    form = SlotForm(request.POST, resource=resource)
+    data = request.POST.copy()
+    # A taken slot's own "wait for it" button names its start; free slots are chosen by radio.
+    waitlist = bool(data.get("waitlist"))
+    if waitlist:
+        data["start"] = data["waitlist"]
+    form = SlotForm(data, resource=resource)
     if not form.is_valid():
         return _resource_page(request, resource, form=form, status=400)
     start, end = form.interval()
     try:
-        if request.POST.get("action") == "waitlist":
-            services.join_waitlist(
+        if waitlist:
+            entry = services.join_waitlist(
                 user=request.user, resource=resource, starts_at=start, ends_at=end
             )
             messages.success(
-                request, _("You are on the waiting list. We will tell you if it frees up.")
+                request,
+                _("You are on the waiting list, number %(n)s. We will tell you if it frees up.")
+                % {"n": selectors.waitlist_position(entry)},
             )
             return redirect("booking:mine")
         booking = services.book_resource(
@@ -125,8 +205,10 @@ def book_resource(request: HttpRequest, slug: str) -> HttpResponse:
             booked_by=request.user,
         )
     except ValidationError as error:
-        form.add_error(None, error_text(error))
-        return _resource_page(request, resource, form=form, status=409)
+        refusal = _refusal(
+            error, resource=resource, start=start, minutes=form.cleaned_data["duration"]
+        )
+        return _resource_page(request, resource, form=form, status=409, refusal=refusal)
     if booking.status == BookingStatus.PENDING:
         messages.success(
             request, _("Your request has been sent; staff will approve or decline it.")
@@ -136,6 +218,97 @@ def book_resource(request: HttpRequest, slug: str) -> HttpResponse:
             request, _("Booked. Your check-in code is %(code)s.") % {"code": booking.check_in_code}
         )
     return redirect("booking:detail", booking.pk)
+
+
+MOVABLE = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+def _grid_day(asked: str, *, default: date, today: date, last: date) -> date:
+    try:
+        day = date.fromisoformat(asked)
+    except ValueError:
+        day = default
+    return min(max(day, today), last)
+
+
+def grid(request: HttpRequest) -> HttpResponse:
+    """The booking grid: rooms × hours for a day, or one resource's week (also used to move).
+
+    It only shows what is free; choosing a free cell leads to the same booking form (or, when
+    moving, the same move service), so every rule is applied where it always is.
+    """
+    moving = None
+    if request.GET.get("move"):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            moving = _own_booking_or_404(request, uuid.UUID(request.GET["move"]))
+        except ValueError as error:
+            raise Http404 from error
+        if not moving.resource_id or moving.status not in MOVABLE:
+            return redirect("booking:detail", moving.pk)
+    return _grid_page(request, moving=moving, asked=request.GET.get("date", ""))
+
+
+def _grid_page(
+    request: HttpRequest,
+    *,
+    moving: Booking | None,
+    asked: str,
+    refusal: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    today = timezone.localdate()
+    kind = request.GET.get("kind", "")
+    if kind not in ResourceKind.values:
+        kind = ResourceKind.SPACE
+    resource = None
+    if moving is not None:
+        resource = selectors.resource_for_rules(moving.resource_id)
+    elif request.GET.get("resource"):
+        resource = _bookable_or_404(request, request.GET["resource"])
+    span = "week" if resource is not None else "day"
+    if resource is not None:
+        last = today + timedelta(days=resource.booking_window_days)
+        default = timezone.localdate(moving.starts_at) if moving is not None else today
+        day = _grid_day(asked, default=default, today=today, last=last)
+        minutes = int(moving.duration.total_seconds() // 60) if moving is not None else None
+        table = selectors.week_grid(
+            resource=resource, first_day=day, minutes=minutes, exclude=moving
+        )
+        step = timedelta(days=7)
+    else:
+        resources = list(selectors.bookable_resources(kind=kind))
+        longest = max((r.booking_window_days for r in resources), default=14)
+        last = today + timedelta(days=longest)
+        day = _grid_day(asked, default=today, today=today, last=last)
+        table = selectors.day_grid(resources=resources, day=day)
+        step = timedelta(days=1)
+    query = {"kind": kind} if resource is None else {"resource": resource.slug}
+    if moving is not None:
+        query = {"move": str(moving.pk)}
+
+    def link(to: date | None) -> str | None:
+        if to is None:
+            return None
+        return "?" + urlencode({**query, "date": to.isoformat()})
+
+    context = {
+        "table": table,
+        "day": day,
+        "span": span,
+        "kind": kind,
+        "kinds": ResourceKind.choices,
+        "resource": resource,
+        "moving": moving,
+        "previous_link": link(day - step if day > today else None),
+        "next_link": link(day + step if day + step <= last else None),
+        "refusal": refusal,
+        "partial": bool(request.htmx),
+        "move_minutes": int(moving.duration.total_seconds() // 60) if moving else None,
+    }
+    template = "booking/_grid.html" if request.htmx else "booking/grid.html"
+    return render(request, template, context, status=status)
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -152,7 +325,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 BookingStatus.PENDING,
             ],
         ).first()
-        waiting = event.waitlist.filter(user=request.user, status="waiting").first()
+        waiting = selectors.waiting_entry(user=request.user, event=event)
     taken = selectors.places_taken(event)
     context = {
         "event": event,
@@ -170,9 +343,14 @@ def book_event(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event, pk=pk)
     try:
         if request.POST.get("action") == "waitlist":
-            services.join_waitlist(user=request.user, event=event)
+            entry = services.join_waitlist(user=request.user, event=event)
             messages.success(
-                request, _("You are on the waiting list. We will tell you if a place frees up.")
+                request,
+                _(
+                    "You are on the waiting list, number %(n)s. "
+                    "We will tell you if a place frees up."
+                )
+                % {"n": selectors.waitlist_position(entry)},
             )
             return redirect("booking:event", event.pk)
         booking = services.book_event(user=request.user, event=event)
@@ -190,14 +368,17 @@ def book_event(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def my_bookings(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    bookings = selectors.bookings_of(user=request.user)
     feed = getattr(request.user, "calendar_feed", None)
+    feed_url = absolute(reverse("booking:feed", args=[feed.token])) if feed else None
+    earlier = selectors.earlier_bookings_of(user=request.user, now=now)
     context = {
-        "upcoming": bookings.filter(ends_at__gt=now).order_by("starts_at"),
-        "past": Paginator(bookings.filter(ends_at__lte=now), 20).get_page(request.GET.get("page")),
+        "upcoming": selectors.upcoming_bookings_of(user=request.user, now=now),
+        "past": Paginator(earlier, 20).get_page(request.GET.get("page")),
         "waiting": selectors.waiting_entries_of(user=request.user),
         "suspension": request.user.booking_suspensions.filter(until__gt=now).first(),
-        "feed_url": absolute(reverse("booking:feed", args=[feed.token])) if feed else None,
+        "feed_url": feed_url,
+        # The same address for calendar apps that subscribe when a webcal: link is opened.
+        "webcal_url": "webcal://" + feed_url.split("://", 1)[1] if feed_url else None,
     }
     return render(request, "booking/my_bookings.html", context)
 
@@ -211,22 +392,11 @@ def _qr_svg(text: str) -> str:
 def booking_detail(request: HttpRequest, pk) -> HttpResponse:
     booking = _own_booking_or_404(request, pk)
     check_in_url = absolute(reverse("booking:staff-check-in") + f"?code={booking.check_in_code}")
-    move_form = None
-    if booking.resource_id and booking.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
-        resource = selectors.resource_for_rules(booking.resource_id)
-        local = timezone.localtime(booking.starts_at, resource.location.tz)
-        move_form = SlotForm(
-            resource=resource,
-            initial={
-                "start": local.strftime("%Y-%m-%dT%H:%M"),
-                "duration": int(booking.duration.total_seconds() // 60),
-            },
-        )
     context = {
         "booking": booking,
         "qr": _qr_svg(check_in_url) if booking.is_active else "",
         "cancel_form": OptionalReasonForm(),
-        "move_form": move_form,
+        "can_move": bool(booking.resource_id) and booking.status in MOVABLE,
         "tz": booking.subject.location.tz,
     }
     return render(request, "booking/booking_detail.html", context)
@@ -250,20 +420,35 @@ def cancel_booking(request: HttpRequest, pk) -> HttpResponse:
 @login_required
 @require_POST
 def move_booking(request: HttpRequest, pk) -> HttpResponse:
+    """A start chosen on the move grid (or sent by a form); the move service applies the rules.
+
+    A refusal shows the grid again on the week the reader was looking at, with the reason.
+    """
     booking = _own_booking_or_404(request, pk)
     if not booking.resource_id:
         raise Http404
-    form = SlotForm(request.POST, resource=selectors.resource_for_rules(booking.resource_id))
+    resource = selectors.resource_for_rules(booking.resource_id)
+    data = request.POST.copy()
+    data.setdefault("duration", str(int(booking.duration.total_seconds() // 60)))
+    form = SlotForm(data, resource=resource)
     if not form.is_valid():
         messages.error(request, _("Please choose a valid new time."))
-        return redirect("booking:detail", booking.pk)
+        return redirect(reverse("booking:grid") + "?" + urlencode({"move": str(booking.pk)}))
     start, end = form.interval()
     try:
         services.move_booking(booking=booking, by=request.user, starts_at=start, ends_at=end)
     except ValidationError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, _("The booking has been moved."))
+        refusal = _refusal(
+            error,
+            resource=resource,
+            start=start,
+            minutes=form.cleaned_data["duration"],
+            exclude=booking,
+        )
+        # The grid stays on the week the reader was looking at.
+        asked = request.POST.get("date") or start.date().isoformat()
+        return _grid_page(request, moving=booking, asked=asked, refusal=refusal, status=409)
+    messages.success(request, _("The booking has been moved."))
     return redirect("booking:detail", booking.pk)
 
 
@@ -300,7 +485,7 @@ def _calendar_response(content: bytes, filename: str) -> HttpResponse:
 @login_required
 def booking_ics(request: HttpRequest, pk) -> HttpResponse:
     booking = _own_booking_or_404(request, pk)
-    return _calendar_response(ical.booking_file(booking), "booking.ics")
+    return _calendar_response(ical.booking_download(booking), "booking.ics")
 
 
 @never_cache

@@ -1,24 +1,48 @@
-"""Certificates of completion as PDF: Chinese text in ReportLab's built-in STSong-Light CID font
-(no font file to ship), a verification URL and its QR code."""
+"""Certificates of completion as PDF, with a verification URL and its QR code.
+
+The Chinese text is set in WenQuanYi Zen Hei (Debian's ``fonts-wqy-zenhei``, installed by
+``scripts/setup``), embedded in the PDF as a subset: a certificate must print and display the
+same on any viewer, including one without CJK fonts of its own (ReportLab's built-in CID fonts
+such as STSong-Light are only named, never embedded). ReportLab embeds TrueType outlines, not the
+CFF outlines of Noto CJK, hence this font. Without it a certificate is refused loudly rather than
+drawn with missing glyphs."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import qrcode
+from django.core.exceptions import ImproperlyConfigured
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from .models import Certificate
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONT = "WenQuanYiZenHei"
+# Where Debian's fonts-wqy-zenhei puts its TrueType collection (face 0 is Zen Hei).
+FONT_FILES = [Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")]
+
+
+def register_font(files: list[Path] | None = None) -> str:
+    """Register the certificate font once, from the first of ``files`` that exists."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return FONT
+    for path in files or FONT_FILES:
+        if path.is_file():
+            pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
+            return FONT
+    raise ImproperlyConfigured(
+        "The certificate font is missing: install Debian's fonts-wqy-zenhei "
+        f"(scripts/setup does); looked for {', '.join(str(p) for p in files or FONT_FILES)}."
+    )
 
 
 def render(certificate: Certificate, verify_url: str) -> bytes:
+    register_font()
     buffer = io.BytesIO()
     width, height = landscape(A4)
     pdf = canvas.Canvas(buffer, pagesize=(width, height))

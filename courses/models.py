@@ -327,6 +327,23 @@ class LessonPage(Page):
             for block in self.body.raw_data
         )
 
+    def completion_hint(self) -> str:
+        """How this lesson is completed, said to a learner who has not completed it yet (the
+        criterion's short label, e.g. "Viewed", would read as a status they do not have)."""
+        from django.utils.translation import gettext
+
+        if self.criterion == self.Criterion.WATCHED:
+            return gettext(
+                "To complete this lesson, watch at least %(percent)d%% of the video or audio."
+            ) % {"percent": 90}
+        if self.criterion == self.Criterion.SCORE:
+            return gettext(
+                "To complete this lesson, score at least %(threshold)d%% in its exercise."
+            ) % {"threshold": self.threshold}
+        if self.criterion == self.Criterion.MANUAL:
+            return gettext("When you have finished, mark this lesson as done below.")
+        return gettext("Opening this lesson while signed in completes it.")
+
     @property
     def counts_browser_scores(self) -> bool:
         """Completed by a score that an H5P activity reports from the browser."""
@@ -342,11 +359,34 @@ class LessonPage(Page):
         context["course"] = course
         context["previous"] = lessons[index - 1] if index > 0 else None
         context["next"] = lessons[index + 1] if index + 1 < len(lessons) else None
-        if request.user.is_authenticated:
-            progress = LessonProgress.objects.filter(user=request.user, lesson=self).first()
+        user = request.user
+        attempts = selectors.last_quiz_attempts(user=user, lesson=self)
+        # Each quiz with the learner's last attempt and the questions its pass mark needs.
+        context["blocks"] = [
+            (
+                block,
+                attempts.get(block.id),
+                selectors.pass_mark_questions(self, len(block.value["questions"])),
+            )
+            if block.block_type == "quiz"
+            else (block, None, 0)
+            for block in self.body
+        ]
+        wanted = [c.pk for c in course.prerequisites.all()]
+        context["prerequisites"] = list(CoursePage.objects.live().filter(pk__in=wanted))
+        if user.is_authenticated:
+            from . import services
+
+            progress = LessonProgress.objects.filter(user=user, lesson=self).first()
             context["lesson_progress"] = progress
             if progress and progress.media_duration:
                 context["watched_percent"] = min(100, round(progress.watched_percent))
+            # Progress is refused until the prerequisites are done (for a learner not yet
+            # enrolled): say so before they start, not after.
+            enrolled = Enrolment.objects.filter(user=user, course=course).exists()
+            context["missing"] = (
+                [] if enrolled else services.missing_prerequisites(user=user, course=course)
+            )
         return context
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
@@ -17,6 +18,8 @@ from .models import (
     LearningPathPage,
     LessonPage,
     LessonProgress,
+    PathCourse,
+    PointsEntry,
     QuizAttempt,
     SearchEntry,
     Subscription,
@@ -45,6 +48,26 @@ def quiz_block(lesson: LessonPage, block_id: str):
         if block.block_type == "quiz" and block.id == block_id:
             return block.value
     return None
+
+
+def passes(lesson: LessonPage, percent: float) -> bool:
+    """Whether a quiz score (percent) reaches the lesson's pass mark."""
+    return percent >= lesson.threshold
+
+
+def pass_mark_questions(lesson: LessonPage, total: int) -> int:
+    """How many of ``total`` questions must be right to reach the pass mark."""
+    return min(total, math.ceil(lesson.threshold * total / 100 - 1e-9))
+
+
+def last_quiz_attempts(*, user: User, lesson: LessonPage) -> dict[str, QuizAttempt]:
+    """The learner's latest attempt at each quiz of the lesson, by block id."""
+    if not user.is_authenticated:
+        return {}
+    latest: dict[str, QuizAttempt] = {}
+    for attempt in QuizAttempt.objects.filter(user=user, lesson=lesson).order_by("created_at"):
+        latest[attempt.block_id] = attempt
+    return latest
 
 
 def course_rule_met(*, user: User, course: CoursePage) -> bool:
@@ -157,10 +180,6 @@ class LearningRecord:
     points: int
     time_spent_seconds: int
 
-    @property
-    def time_spent_minutes(self) -> int:
-        return round(self.time_spent_seconds / 60)
-
 
 def record_of(user: User) -> LearningRecord:
     from .services import points_of
@@ -265,3 +284,70 @@ def course_stats() -> list[CourseStats]:
             )
         )
     return stats
+
+
+@dataclass
+class CourseEnd:
+    """What the end of a course shows: the learner's progress, time and rewards in it, and
+    what to learn next (courses that build on it, then the next course of its paths)."""
+
+    course: CoursePage
+    progress: CourseProgress | None = None
+    time_spent_seconds: int = 0
+    remaining: list[LessonPage] = field(default_factory=list)
+    points: int = 0
+    assertion: Assertion | None = None
+    certificate: Certificate | None = None
+    next_courses: list[CoursePage] = field(default_factory=list)
+
+
+def next_courses(course: CoursePage) -> list[CoursePage]:
+    """Live courses that name this one as a prerequisite, then the course after it in each
+    learning path that holds it, each once."""
+    found: list[CoursePage] = list(
+        CoursePage.objects.live().filter(prerequisites=course).order_by("title")
+    )
+    for item in PathCourse.objects.filter(course=course).select_related("path"):
+        if not item.path.live:
+            continue
+        following = (
+            PathCourse.objects.filter(path=item.path, sort_order__gt=item.sort_order)
+            .order_by("sort_order")
+            .values_list("course_id", flat=True)
+            .first()
+        )
+        page = CoursePage.objects.live().filter(pk=following).first() if following else None
+        if page is not None:
+            found.append(page)
+    unique: dict[int, CoursePage] = {}
+    for page in found:
+        if page.pk != course.pk:
+            unique.setdefault(page.pk, page)
+    return list(unique.values())
+
+
+def course_end(*, user: User, course: CoursePage) -> CourseEnd:
+    end = CourseEnd(course=course, next_courses=next_courses(course))
+    if not user.is_authenticated:
+        return end
+    lessons = list(lessons_of(course))
+    progress = progress_by_lesson(user=user, lessons=lessons)
+    enrolment = Enrolment.objects.filter(user=user, course=course).first()
+    completed = bool(enrolment and enrolment.completed_at)
+    done = [pk for pk, item in progress.items() if item.completed_at]
+    end.progress = CourseProgress(len(done), len(lessons), completed)
+    end.time_spent_seconds = sum(item.time_spent_seconds for item in progress.values())
+    required = [lesson for lesson in lessons if lesson.required] or lessons
+    end.remaining = [] if completed else [le for le in required if le.pk not in done]
+    if completed:
+        entry = PointsEntry.objects.filter(user=user, reason=f"course:{course.pk}").first()
+        end.points = entry.points if entry else 0
+        end.assertion = (
+            Assertion.objects.filter(user=user, course=course, revoked_at__isnull=True)
+            .select_related("badge")
+            .first()
+        )
+        end.certificate = Certificate.objects.filter(
+            user=user, course=course, revoked_at__isnull=True
+        ).first()
+    return end

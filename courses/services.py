@@ -2,8 +2,12 @@
 own id and is recorded once; the server decides what counts:
 
 * **viewed**: the lesson page was opened by the learner (an event, not a page load);
-* **time spent**: heartbeats, sent only while the page is visible and the learner active,
-  at most 30 seconds each and not more often than every 15 seconds;
+* **time spent**: measured by the server's clock, never taken from the browser. Every event
+  after a lesson is opened (heartbeats every 15 seconds while the page is visible and the
+  learner active, one more as the page is left, media reports, quiz answers) counts the time
+  since the learner's previous event on any lesson, at most 30 seconds: a tab left open counts
+  half a minute, not hours, and two tabs open at once count the wall-clock time once. Opening
+  (or coming back to) a page starts a new stretch and counts nothing by itself;
 * **watched**: ranges really played, clamped to the media's duration as measured by our
   pipeline, and never more new seconds than wall-clock time allows (at double speed);
 * **scores**: quizzes are marked here; the answers never leave the server.
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,7 +45,6 @@ from .models import (
 )
 
 HEARTBEAT_MAX_SECONDS = 30
-HEARTBEAT_MIN_INTERVAL = 15
 WATCHED_FRACTION = 0.9
 MAX_PLAYBACK_RATE = 2.0
 EVENT_KINDS = {"view", "heartbeat", "media", "manual", "position"}
@@ -182,14 +186,9 @@ def record_event(
 
 
 def _apply(progress: LessonProgress, lesson: LessonPage, kind: str, data: dict, now) -> None:
+    _count_time(progress, now, opening=kind == "view")
     if kind == "view" and progress.viewed_at is None:
         progress.viewed_at = now
-    elif kind == "heartbeat":
-        last = progress.last_heartbeat_at
-        if last is None or (now - last).total_seconds() >= HEARTBEAT_MIN_INTERVAL:
-            elapsed = (now - last).total_seconds() if last else HEARTBEAT_MAX_SECONDS
-            progress.time_spent_seconds += int(min(HEARTBEAT_MAX_SECONDS, elapsed))
-            progress.last_heartbeat_at = now
     elif kind == "media":
         duration = selectors.media_duration(lesson)
         if duration <= 0:
@@ -210,6 +209,20 @@ def _apply(progress: LessonProgress, lesson: LessonPage, kind: str, data: dict, 
     elif kind == "manual" and lesson.criterion == LessonPage.Criterion.MANUAL:
         progress.completed_at = progress.completed_at or now
     progress.save()
+
+
+def _count_time(progress: LessonProgress, now, *, opening: bool = False) -> None:
+    """Add the time since the learner's previous event (on any lesson, by the server's clock),
+    at most ``HEARTBEAT_MAX_SECONDS``; an opening event only starts a new stretch.
+
+    ``last_heartbeat_at`` holds the time of the learner's last event on this lesson."""
+    last = LessonProgress.objects.filter(user_id=progress.user_id).aggregate(
+        last=Max("last_heartbeat_at")
+    )["last"]
+    if last is not None and progress.last_heartbeat_at is not None and not opening:
+        elapsed = max(0.0, (now - last).total_seconds())
+        progress.time_spent_seconds += int(min(HEARTBEAT_MAX_SECONDS, elapsed))
+    progress.last_heartbeat_at = now
 
 
 def _lesson_due(progress: LessonProgress, lesson: LessonPage) -> bool:
@@ -278,6 +291,7 @@ class QuizResult:
     total: int
     questions: list[dict]  # [{"correct": bool, "explanation": str}]
     lesson_completed: bool
+    passed: bool = False  # reached the lesson's pass mark (score lessons only)
 
     @property
     def percent(self) -> float:
@@ -312,7 +326,16 @@ def submit_quiz(
             total=len(questions),
         )
         progress = _keep_best_score(user, lesson, 100 * correct / len(questions), server=True)
-    return QuizResult(correct, len(questions), marked, progress.completed_at is not None)
+        # Answering is time on the lesson like any other event.
+        _count_time(progress, timezone.now())
+        progress.save(update_fields=["time_spent_seconds", "last_heartbeat_at"])
+    return QuizResult(
+        correct,
+        len(questions),
+        marked,
+        progress.completed_at is not None,
+        passed=selectors.passes(lesson, 100 * correct / len(questions)),
+    )
 
 
 def _keep_best_score(
@@ -342,7 +365,11 @@ def record_score(*, user: User, lesson: LessonPage, scaled: float) -> LessonProg
     if not 0 <= scaled <= 1:
         raise LearningError(_("The score is not valid."))
     enrol(user=user, course=lesson.course)
-    return _keep_best_score(user, lesson, 100 * scaled, server=False)
+    with transaction.atomic():
+        progress = _keep_best_score(user, lesson, 100 * scaled, server=False)
+        _count_time(progress, timezone.now())  # an answer in the activity is time on the lesson
+        progress.save(update_fields=["time_spent_seconds", "last_heartbeat_at"])
+    return progress
 
 
 # --- Badges and certificates ----------------------------------------------------------------

@@ -98,6 +98,9 @@ def submit_quiz(request: HttpRequest, lesson_id: int, block_id: str) -> HttpResp
             user=request.user, lesson=lesson, block_id=block_id, answers=answers
         )
     except ValidationError as error:
+        if request.htmx:  # in place of the form, not a whole page swapped into it
+            context = {"error": error_text(error), "lesson": lesson}
+            return render(request, "courses/_quiz_result.html", context)
         messages.error(request, error_text(error))
         return redirect(lesson.url)
     pairs = list(zip(quiz["questions"], result.questions, strict=True))
@@ -110,6 +113,17 @@ def submit_quiz(request: HttpRequest, lesson_id: int, block_id: str) -> HttpResp
         % {"correct": result.correct, "total": result.total},
     )
     return redirect(lesson.url)
+
+
+def course_end(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Where the last lesson leads: what the learner earned in the course, how long they
+    learned, what is left if anything, and what to learn next."""
+    course = get_object_or_404(CoursePage.objects.live().public(), pk=course_id)
+    return render(
+        request,
+        "courses/course_end.html",
+        {"end": selectors.course_end(user=request.user, course=course), "course": course},
+    )
 
 
 @login_required

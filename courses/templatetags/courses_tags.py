@@ -18,3 +18,22 @@ def h5p_player(context, activity) -> str:
     data = player_context(request, activity, lesson)
     data["player_id"] = f"h5p-config-{activity.pk}"
     return render_to_string("courses/_h5p.html", data, request=request)
+
+
+@register.filter
+def learning_time(seconds) -> str:
+    """Learning time for people: seconds under a minute (so a short lesson never reads as
+    "0 minutes"), then minutes, then hours and minutes."""
+    from django.utils.translation import ngettext
+
+    seconds = int(seconds or 0)
+    if seconds < 60:
+        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours, rest = divmod(minutes, 60)
+    text = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    if rest:
+        text += " " + ngettext("%(count)d minute", "%(count)d minutes", rest) % {"count": rest}
+    return text

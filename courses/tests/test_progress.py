@@ -97,13 +97,22 @@ def test_the_quiz_view_marks_answers_and_completes_the_course(user):
     assert Certificate.objects.filter(user=user, course=the_course).count() == 1
 
 
+def _back(user, seconds: float) -> None:
+    """Move the learner's last activity ``seconds`` into the past (time passing)."""
+    LessonProgress.objects.filter(user=user).update(
+        last_heartbeat_at=timezone.now() - dt.timedelta(seconds=seconds)
+    )
+
+
 def test_the_same_event_twice_counts_once(user):
     first, _ = lessons_of(course())
+    _event(user, first, "view")
+    _back(user, 20)
     event_id = str(uuid.uuid4())
     _event(user, first, "heartbeat", event_id=event_id)
     _event(user, first, "heartbeat", event_id=event_id)
-    assert LessonProgress.objects.get(user=user, lesson=first).time_spent_seconds == 30
-    assert ProgressEvent.objects.filter(user=user).count() == 1
+    assert LessonProgress.objects.get(user=user, lesson=first).time_spent_seconds == 20
+    assert ProgressEvent.objects.filter(user=user).count() == 2
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -143,17 +152,54 @@ def test_concurrent_duplicates_and_completions_reward_once():
     assert Certificate.objects.filter(user=user).count() == 1
 
 
-def test_time_counts_only_at_heartbeat_pace_and_at_most_30_seconds_each(user):
+def test_time_is_the_servers_clock_between_events_at_most_30_seconds_each(user):
     first, _ = lessons_of(course())
-    for _n in range(5):  # five heartbeats in the same instant: a page left open in 5 tabs
-        _event(user, first, "heartbeat")
+    _event(user, first, "view")  # opening counts nothing by itself
+    assert LessonProgress.objects.get(user=user, lesson=first).time_spent_seconds == 0
+    _back(user, 12)
+    # Five heartbeats in the same instant (a page left open in 5 tabs), one claiming an hour:
+    # the server counts the 12 seconds that passed, once, and never a duration it is told.
+    for _n in range(5):
+        _event(user, first, "heartbeat", {"seconds": 3600, "duration": 3600})
     progress = LessonProgress.objects.get(user=user, lesson=first)
-    assert progress.time_spent_seconds == 30
-    LessonProgress.objects.filter(pk=progress.pk).update(
-        last_heartbeat_at=timezone.now() - dt.timedelta(hours=3)
+    assert progress.time_spent_seconds == 12
+    _back(user, 3 * 3600)
+    _event(user, first, "heartbeat")  # after three hours away: 30 seconds, not 3 hours
+    assert LessonProgress.objects.get(pk=progress.pk).time_spent_seconds == 42
+    _back(user, 3 * 3600)
+    _event(user, first, "view")  # coming back to the page starts a new stretch
+    assert LessonProgress.objects.get(pk=progress.pk).time_spent_seconds == 42
+
+
+def test_a_short_visit_counts_when_the_page_is_left_and_a_heartbeat_alone_counts_nothing(user):
+    first, second = lessons_of(course())
+    _event(user, second, "heartbeat")  # no page opened: no stretch to count
+    assert LessonProgress.objects.get(user=user, lesson=second).time_spent_seconds == 0
+    _event(user, first, "view")
+    _back(user, 8)
+    _event(user, first, "heartbeat")  # sent as the page is left, 8 seconds after opening
+    assert LessonProgress.objects.get(user=user, lesson=first).time_spent_seconds == 8
+
+
+def test_two_lessons_open_at_once_count_the_wall_clock_once(user):
+    first, second = lessons_of(course())
+    _event(user, first, "view")
+    _event(user, second, "view")
+    for lesson in (first, second, first, second):  # two tabs, alternating every 10 seconds
+        _back(user, 10)
+        _event(user, lesson, "heartbeat")
+    record = selectors.record_of(user)
+    assert record.time_spent_seconds == 40
+
+
+def test_answering_a_quiz_counts_as_time_on_the_lesson(user):
+    _first, second = lessons_of(course())
+    _event(user, second, "view")
+    _back(user, 25)
+    services.submit_quiz(
+        user=user, lesson=second, block_id=_quiz_id(second), answers={"0": [0], "1": [1]}
     )
-    _event(user, first, "heartbeat")  # after three hours away: still 30 seconds, not 3 hours
-    assert LessonProgress.objects.get(pk=progress.pk).time_spent_seconds == 60
+    assert LessonProgress.objects.get(user=user, lesson=second).time_spent_seconds == 25
 
 
 def _watch_course(duration: float):
@@ -282,3 +328,11 @@ def test_resume_continue_learning_and_recommendations(user):
     page = client.get(the_course.url).content.decode()
     assert f'href="{second.url}"' in page  # "continue where you stopped" points at lesson 2
     assert QUIZ["title"] in client.get(second.url).content.decode()
+
+
+def test_an_answer_in_an_h5p_activity_counts_as_time_on_the_lesson(user):
+    first, _second = lessons_of(course())
+    _event(user, first, "view")
+    _back(user, 15)
+    services.record_score(user=user, lesson=first, scaled=0.5)
+    assert LessonProgress.objects.get(user=user, lesson=first).time_spent_seconds == 15

@@ -1,9 +1,11 @@
 // Lesson pages: report progress to the server as events with their own ids. Events wait in
 // localStorage until the server has accepted them, so a dropped connection or a closed tab
 // loses nothing; the server counts each id once. Time is reported only while the page is
-// visible and the learner active; media only for ranges really played.
+// visible and the learner active (the server measures the time between events by its own
+// clock, capped per event), plus one event as the page is hidden or left; media only for
+// ranges really played.
 
-const HEARTBEAT_MS = 30000;
+const HEARTBEAT_MS = 15000;
 const IDLE_MS = 60000;
 const FLUSH_MS = 10000;
 
@@ -18,6 +20,15 @@ function uuid() {
     (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
 }
 
+// After a quiz is checked (htmx swaps the form for its result), focus moves to the result so
+// it is read out and the keyboard continues from there, not from the top of the page.
+document.addEventListener("htmx:afterSettle", () => {
+  const result = document.querySelector("[data-focus-result]");
+  if (!result) return;
+  result.removeAttribute("data-focus-result");
+  result.focus();
+});
+
 ready(() => {
   const article = document.querySelector("article[data-lesson]");
   if (!article) return;
@@ -26,17 +37,18 @@ ready(() => {
   const url = article.dataset.progressUrl;
   const csrf = article.dataset.csrf;
   const status = article.querySelector("[data-lesson-status]");
+  const problem = article.querySelector("[data-lesson-error]");
   let sending = false;
   let backoff = 1000;
 
   const load = () => { try { return JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { return []; } };
   const save = (queue) => { try { localStorage.setItem(key, JSON.stringify(queue)); } catch (e) { /* full: keep in memory */ } };
 
-  function push(kind, data) {
+  function push(kind, data, keepalive) {
     const queue = load();
     queue.push({ id: uuid(), lesson, kind, data: data || {} });
     save(queue);
-    flush();
+    flush(keepalive);
   }
 
   async function flush(keepalive) {
@@ -57,6 +69,11 @@ ready(() => {
       // A refused event (422) is dropped too, so one bad event cannot block the queue.
       const refused = response.status === 422 ? queue.slice(accepted.size, accepted.size + 1).map((e) => e.id) : [];
       save(load().filter((e) => !accepted.has(e.id) && !refused.includes(e.id)));
+      // Say why progress was refused (e.g. a course to finish first), in the reader's language.
+      if (response.status === 422 && problem && body.error) {
+        problem.textContent = body.error;
+        problem.hidden = false;
+      }
       const state = body.lessons && body.lessons[lesson];
       if (state && state.lesson_completed && status) {
         status.textContent = status.dataset.doneText || "✓";
@@ -69,6 +86,8 @@ ready(() => {
     } finally {
       sending = false;
     }
+    // Events pushed while this request was on its way go now, not with the next push.
+    if (backoff === 1000 && load().length && !keepalive) setTimeout(() => flush(), 0);
   }
 
   // Activity: time counts only while visible and recently active (or media playing).
@@ -79,6 +98,9 @@ ready(() => {
   const media = article.querySelector("[data-lesson-media]");
   setInterval(() => {
     const playing = media && !media.paused;
+    // Working inside an embedded activity (H5P) sends no events to this page: its frame
+    // having the focus counts as being active.
+    if (document.activeElement && document.activeElement.tagName === "IFRAME") lastActive = Date.now();
     if (document.visibilityState === "visible" && (playing || Date.now() - lastActive < IDLE_MS)) {
       push("heartbeat");
     }
@@ -114,9 +136,17 @@ ready(() => {
   const done = article.querySelector("[data-lesson-done]");
   if (done) done.addEventListener("click", () => { push("manual"); done.disabled = true; });
 
+  // Leaving or hiding the page ends the stretch of time (counted up to now if the learner was
+  // active); coming back starts a new one, so time away is not counted.
+  const leave = () => {
+    if (Date.now() - lastActive < IDLE_MS || (media && !media.paused)) push("heartbeat", {}, true);
+    else flush(true);
+  };
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden") flush(true);
+    if (document.visibilityState === "hidden") leave();
+    else push("view");
   });
+  window.addEventListener("pagehide", leave);
   window.addEventListener("online", () => flush());
   push("view");
 });

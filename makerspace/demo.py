@@ -47,6 +47,9 @@ DEMO_GCODE = (
     f"M104 S210\nM140 S60\nG28\nG1 Z0.3 F3000\n{_SQUARE}M104 S0\nM140 S0\nM84\n"
 )
 
+# Days before now that the demo's finished prints were sent: outside the weekly quota.
+HISTORY_DAYS = 8
+
 CATALOGUE = [
     # slug, name, kind, booking resource slug, room, description
     ("3d-printer-a", "3D打印机 A", "printer", "3d-printer-a", "三楼 3D打印区",
@@ -149,6 +152,7 @@ def seed() -> list[str]:
         )
     if not PrintJob.objects.filter(owner=maker).exists():
         _jobs(maker, technician)
+    _leave_room_to_print(maker)
     if not StudioJob.objects.filter(booking__user=maker).exists():
         _studio_jobs(maker, technician)
     lines.append(f"{PrintJob.objects.count()} print jobs, {StudioJob.objects.count()} studio jobs")
@@ -179,22 +183,28 @@ def _jobs(maker: User, technician: User) -> None:
         ("齿轮模型", JobStatus.PRINTING, "3d-printer-a",
          {"started_at": now - timedelta(minutes=20), "progress": 47.0, "seconds_left": 1330}),
         ("钥匙扣", JobStatus.DONE, "3d-printer-b",
-         {"started_at": now - timedelta(hours=5), "finished_at": now - timedelta(hours=4),
+         {"submitted_at": now - timedelta(days=HISTORY_DAYS),
+          "started_at": now - timedelta(hours=5), "finished_at": now - timedelta(hours=4),
           "progress": 100.0}),
         ("校徽浮雕", JobStatus.COLLECTED, "3d-printer-b",
-         {"started_at": now - timedelta(days=2), "finished_at": now - timedelta(days=2)}),
+         {"submitted_at": now - timedelta(days=HISTORY_DAYS + 2),
+          "started_at": now - timedelta(days=9), "finished_at": now - timedelta(days=9)}),
         ("花瓶", JobStatus.FAILED, "3d-printer-c",
-         {"reason": "打印机报告错误：Thermal Runaway", "started_at": now - timedelta(days=1),
-          "finished_at": now - timedelta(days=1)}),
+         {"reason": "打印机报告错误：Thermal Runaway",
+          "submitted_at": now - timedelta(days=HISTORY_DAYS + 1),
+          "started_at": now - timedelta(days=8), "finished_at": now - timedelta(days=8)}),
         ("收纳盒", JobStatus.INTERRUPTED, "3d-printer-a",
-         {"reason": "与打印机的连接中断（Closed）", "started_at": now - timedelta(days=3),
-          "finished_at": now - timedelta(days=3)}),
+         {"reason": "与打印机的连接中断（Closed）",
+          "submitted_at": now - timedelta(days=HISTORY_DAYS + 3),
+          "started_at": now - timedelta(days=10), "finished_at": now - timedelta(days=10)}),
         ("大型雕塑", JobStatus.REJECTED, None, {"reason": "模型超过 20 小时，请分件打印。"}),
         ("耳机挂钩", JobStatus.CANCELLED, None, {}),
         ("镂空灯罩", JobStatus.SLICE_FAILED, None, {"reason": "模型不封闭，无法切片。"}),
     ]  # fmt: skip
     for title, status, printer_slug, extra in plan:
         reviewed = status not in (JobStatus.ESTIMATED, JobStatus.SLICE_FAILED)
+        # A model that could not be sliced has no time, filament or extent to show.
+        sliced = status != JobStatus.SLICE_FAILED
         job = PrintJob.objects.create(
             owner=maker,
             title=title,
@@ -205,9 +215,9 @@ def _jobs(maker: User, technician: User) -> None:
             material="PETG" if printer_slug == "3d-printer-c" else "PLA",
             nozzle_mm=Decimal("0.40"),
             status=status,
-            estimated_seconds=2530,
-            filament_g=Decimal("12.40"),
-            extent_mm={"x": 50.0, "y": 50.0, "z": 0.3},
+            estimated_seconds=2530 if sliced else None,
+            filament_g=Decimal("12.40") if sliced else None,
+            extent_mm={"x": 50.0, "y": 50.0, "z": 0.3} if sliced else {},
             printer=printers.get(printer_slug),
             remote_name=f"liaotu-demo-{title}.gcode" if printer_slug else "",
             attempts=1 if printer_slug else 0,
@@ -222,6 +232,21 @@ def _jobs(maker: User, technician: User) -> None:
     )
     Printer.objects.filter(equipment__slug="3d-printer-c").update(
         needs_attention=True, attention_reason="打印机报告错误：Thermal Runaway"
+    )
+
+
+def _leave_room_to_print(maker: User) -> None:
+    """The demo maker must be able to send a print: finished and failed jobs count as sent
+    more than a week ago (only three of the weekly five are this week's), also in a demo
+    database seeded before this rule, and the job that could not be sliced shows no estimate."""
+    earlier = timezone.now() - timedelta(days=HISTORY_DAYS)
+    PrintJob.objects.filter(
+        owner=maker,
+        status__in=(JobStatus.DONE, JobStatus.COLLECTED, JobStatus.FAILED, JobStatus.INTERRUPTED),
+        submitted_at__gt=earlier,
+    ).update(submitted_at=earlier)
+    PrintJob.objects.filter(owner=maker, status=JobStatus.SLICE_FAILED).update(
+        estimated_seconds=None, filament_g=None, cost=None, extent_mm={}
     )
 
 

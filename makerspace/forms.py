@@ -13,8 +13,10 @@ from .models import Material, Printer
 
 class PrintJobForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
+    # Not required here: a file kept from an earlier try (see views.submit) may stand for it.
     file = forms.FileField(
         label=_("Model or G-code"),
+        required=False,
         help_text=_("STL or 3MF (sliced by the library), or G-code sliced for the printer type."),
     )
     profile = forms.ChoiceField(label=_("Printer type"))
@@ -35,10 +37,7 @@ class PrintJobForm(forms.Form):
 
     def __init__(self, *args, profiles: list[str], colours: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        known = slicer.profiles()
-        self.fields["profile"].choices = [
-            (name, known[name].description if name in known else name) for name in profiles
-        ]
+        self.fields["profile"].choices = [(name, slicer.type_name(name)) for name in profiles]
         self.fields["colour"].widget.attrs["list"] = "colours"
         self.colours = colours
 

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from . import crypto
+from . import crypto, slicer
 
 
 class EquipmentKind(models.TextChoices):
@@ -81,10 +81,11 @@ class Equipment(models.Model):
 
 
 class Material(models.TextChoices):
-    PLA = "PLA", "PLA"
-    PETG = "PETG", "PETG"
-    TPU = "TPU", "TPU"
-    ABS = "ABS", "ABS"
+    # The trade names stay (they are printed on the spools), with what each one is in words.
+    PLA = "PLA", _("PLA (polylactic acid)")
+    PETG = "PETG", _("PETG (tough, heat-resistant)")
+    TPU = "TPU", _("TPU (flexible)")
+    ABS = "ABS", _("ABS (engineering plastic)")
 
 
 class PrinterState(models.TextChoices):
@@ -155,6 +156,10 @@ class Printer(models.Model):
     @property
     def in_service(self) -> bool:
         return self.equipment.status == EquipmentStatus.AVAILABLE
+
+    @property
+    def type_name(self) -> str:
+        return slicer.type_name(self.profile, self.nozzle_mm)
 
 
 class QueueControl(models.Model):
@@ -373,6 +378,18 @@ class PrintJob(models.Model):
     @property
     def owner_can_cancel(self) -> bool:
         return self.status in OWNER_CANCELLABLE
+
+    @property
+    def type_name(self) -> str:
+        return slicer.type_name(self.profile, self.nozzle_mm)
+
+    @property
+    def has_estimate(self) -> bool:
+        """Only a job that was sliced (or came as G-code) has figures worth showing."""
+        return self.estimated_seconds is not None and self.status not in (
+            JobStatus.SLICING,
+            JobStatus.SLICE_FAILED,
+        )
 
 
 class JobEvent(models.Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     Count,
@@ -27,7 +28,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from booking.models import Booking, Event, Qualification, UserQualification
+from booking.models import Booking, BookingStatus, Event, Qualification, UserQualification
+from media.models import StoredFile
 
 from .models import (
     COUNTED,
@@ -44,6 +46,8 @@ from .models import (
 )
 
 UTILISATION_DAYS = 7
+# Where the makers' files are stored; one there that no job uses is a kept (pending) upload.
+SOURCES_PREFIX = "makerspace/sources"
 
 
 # --- Catalogue and certifications -------------------------------------------------------------
@@ -90,10 +94,27 @@ def session_attendees(training: Training) -> QuerySet[Booking]:
     """Readers with a place at one of the training's sessions (checked in or not)."""
     return (
         Booking.objects.filter(event__in=training.sessions.all(), is_hold=False)
-        .filter(status__in=("confirmed", "checked_in"))
+        .filter(status__in=(BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN))
         .select_related("user", "event")
         .order_by("event__starts_at", "user__email")
     )
+
+
+def attended(*, user: User, training: Training) -> bool:
+    """Whether the maker was checked in at one of the training's sessions."""
+    return Booking.objects.filter(
+        user=user, event__in=training.sessions.all(), status=BookingStatus.CHECKED_IN
+    ).exists()
+
+
+def printer_types() -> list[str]:
+    """The printer types (slicer profiles) of the farm's printers."""
+    return list(Printer.objects.order_by("profile").values_list("profile", flat=True).distinct())
+
+
+def printable_types(user: User) -> list[str]:
+    """The printer types a maker is certified for."""
+    return [t for t in printer_types() if not missing_qualifications(user=user, profile=t)]
 
 
 def printers_of_type(profile: str) -> QuerySet[Printer]:
@@ -134,6 +155,21 @@ def quota_usage(*, user: User) -> QuotaUsage:
 
 
 # --- Jobs ------------------------------------------------------------------------------------
+
+
+def pending_uploads(owner: User | None = None) -> QuerySet[StoredFile]:
+    """Files kept for a maker's next print (see services.keep_upload), not yet any job's."""
+    files = StoredFile.objects.filter(key__startswith=f"{SOURCES_PREFIX}/").exclude(
+        pk__in=PrintJob.objects.values("source")
+    )
+    return files if owner is None else files.filter(owner=owner)
+
+
+def pending_upload(owner: User, pk) -> StoredFile | None:
+    try:
+        return pending_uploads(owner).filter(pk=pk).first()
+    except ValidationError:  # not a UUID: nothing kept under that name
+        return None
 
 
 def jobs_of(user: User) -> QuerySet[PrintJob]:

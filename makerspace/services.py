@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from booking.services import grant_qualification
 from core.sanitize import plain_text
 from core.tasks import enqueue
 from media import sniff
+from media.models import StoredFile
 from media.services import delete_stored_file, download_to, identify_upload, store_file
 
 from . import crypto, gcode, notifications, selectors, slicer
@@ -63,6 +65,7 @@ from .octoprint import (
 log = logging.getLogger(__name__)
 
 _MAKER_LOCK_NAMESPACE = 0x4D4B  # "MK": per-maker advisory locks for quotas
+SOURCES_PREFIX = selectors.SOURCES_PREFIX
 GCODE_SUFFIXES = (".gcode", ".gco", ".g")
 # Errors about the link to the printer (the print was cut off, the printer itself may be fine),
 # as opposed to firmware errors such as thermal runaway.
@@ -79,8 +82,19 @@ def _require_staff(user: User) -> None:
 
 @transaction.atomic
 def certify(*, user: User, training: Training, by: User) -> UserQualification:
-    """Certify a maker who completed a training; renews an existing certification."""
+    """Certify a maker who attended a session of the training; renews an existing
+    certification. Attendance is a check-in at the session (a booking alone proves nothing:
+    people book and stay away), so the desk checks people in before it certifies them."""
     _require_staff(by)
+    if not selectors.attended(user=user, training=training):
+        raise ValidationError(
+            _(
+                "%(name)s has not been checked in to a session of this training. Only makers "
+                "who attended a session can be certified."
+            )
+            % {"name": user.display_name or user.email},
+            code="not_attended",
+        )
     expires = timezone.now() + timedelta(days=training.valid_days)
     held = grant_qualification(
         user=user, qualification=training.qualification, expires_at=expires, granted_by=by
@@ -135,13 +149,19 @@ def _lock_maker(user_id: int) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-def _check_certified(user: User, profile: str) -> None:
+def _check_certified(user: User, profile: str | None) -> None:
+    """``profile`` None: certified for at least one printer type in the maker space."""
+    if profile is None:
+        types = selectors.printer_types()
+        if any(not selectors.missing_qualifications(user=user, profile=t) for t in types):
+            return
     missing = selectors.missing_qualifications(user=user, profile=profile)
     if missing:
         names = "、".join(q.name for q in missing)
         raise ValidationError(
             _("Only certified makers can print here. Please complete the training first: %(names)s")
-            % {"names": names}
+            % {"names": names},
+            code="not_certified",
         )
 
 
@@ -151,7 +171,8 @@ def _check_quota(user: User, *, adding_seconds: int) -> None:
     if usage.jobs_this_week >= settings.MAKERSPACE_JOBS_PER_WEEK:
         raise ValidationError(
             _("You have reached the limit of %(n)d print jobs in 7 days.")
-            % {"n": settings.MAKERSPACE_JOBS_PER_WEEK}
+            % {"n": settings.MAKERSPACE_JOBS_PER_WEEK},
+            code="quota_jobs",
         )
     limit = settings.MAKERSPACE_PRINT_HOURS_PER_MONTH * 3600
     if usage.seconds_this_month + adding_seconds > limit:
@@ -163,8 +184,18 @@ def _check_quota(user: User, *, adding_seconds: int) -> None:
             % {
                 "hours": settings.MAKERSPACE_PRINT_HOURS_PER_MONTH,
                 "used": usage.seconds_this_month / 3600,
-            }
+            },
+            code="quota_hours",
         )
+
+
+def check_can_print(*, user: User) -> None:
+    """What the print form asks before a file is chosen: is the maker certified for some
+    printer type, and is there room left in their quotas? A ValidationError (codes
+    ``not_certified``, ``quota_jobs``, ``quota_hours``) says why not."""
+    _check_certified(user, None)
+    # One second more than used: refused only when no print time at all is left this month.
+    _check_quota(user, adding_seconds=1)
 
 
 def _fits(analysis: gcode.Analysis, profile: slicer.Profile) -> None:
@@ -222,9 +253,65 @@ class JobRequest:
     notes: str = ""
 
 
-def submit_job(*, owner: User, upload, request: JobRequest) -> PrintJob:
-    """Store the maker's file and start a job: models are sliced by a task, G-code is checked
-    at once. Either way the maker then sees the estimate and confirms (``confirm_job``)."""
+def _content_type(kind: str) -> str:
+    return "text/x-gcode" if kind == SourceKind.GCODE else f"model/{kind}"
+
+
+_KIND_OF_CONTENT_TYPE = {_content_type(kind): kind for kind in SourceKind.values}
+
+
+def keep_upload(*, owner: User, upload) -> StoredFile:
+    """Keep a maker's chosen file before the print is accepted, so that a refusal that comes
+    after the upload (a missing title, too many copies, the quota reached meanwhile, a model
+    too big for the chosen printer type) never makes them choose and send it again.
+
+    Only a file we could print is kept (type checked by content), only for a maker certified
+    for some printer type, and one at a time: a new one replaces the last. It is the job's
+    source once submitted; ``discard_abandoned_uploads`` removes those never submitted.
+    """
+    _check_certified(owner, None)
+    kind = _read_upload(upload)
+    if kind == SourceKind.GCODE:
+        # G-code the farm would never print (a denied command, not G-code at all) is not kept.
+        gcode.analyse(upload.read(), deny=tuple(settings.MAKERSPACE_GCODE_DENY))
+        upload.seek(0)
+    with transaction.atomic():
+        _lock_maker(owner.pk)
+        for stale in selectors.pending_uploads(owner):
+            delete_stored_file(stored_file=stale)
+        return store_file(
+            content=upload,
+            original_name=upload.name,
+            content_type=_content_type(kind),
+            owner=owner,
+            prefix=SOURCES_PREFIX,
+        )
+
+
+def discard_abandoned_uploads(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Remove kept files that never became a print job."""
+    stale = list(selectors.pending_uploads().filter(created_at__lt=timezone.now() - older_than))
+    for stored in stale:
+        delete_stored_file(stored_file=stored)
+    return len(stale)
+
+
+def _read_kept(source: StoredFile) -> ContentFile:
+    """A kept G-code file's bytes, for the same checks a fresh upload gets."""
+    with tempfile.TemporaryDirectory(prefix="liaotu-kept-") as tmp:
+        target = Path(tmp) / "source"
+        download_to(stored_file=source, target=target)
+        return ContentFile(target.read_bytes(), name=source.original_name)
+
+
+def submit_job(
+    *, owner: User, request: JobRequest, upload=None, source: StoredFile | None = None
+) -> PrintJob:
+    """Start a job from a fresh upload or a file kept by ``keep_upload``: models are sliced by
+    a task, G-code is checked at once. Either way the maker then sees the estimate and
+    confirms (``confirm_job``). The request's options are checked before the file is read."""
+    if (upload is None) == (source is None):
+        raise ValueError("submit_job needs either an upload or a kept source")
     _check_certified(owner, request.profile)
     profile = slicer.profiles().get(request.profile)
     if profile is None or not selectors.printers_of_type(request.profile).exists():
@@ -236,7 +323,13 @@ def submit_job(*, owner: User, upload, request: JobRequest) -> PrintJob:
     title = plain_text(request.title)[:120]
     if not title:
         raise ValidationError(_("Please give your print a title."))
-    kind = _read_upload(upload)
+    if source is not None:
+        if source.owner_id != owner.pk or source.content_type not in _KIND_OF_CONTENT_TYPE:
+            raise PermissionDenied
+        kind = _KIND_OF_CONTENT_TYPE[source.content_type]
+        upload = _read_kept(source) if kind == SourceKind.GCODE else None
+    else:
+        kind = _read_upload(upload)
     if kind == SourceKind.GCODE and request.quantity != 1:
         raise ValidationError(
             _(
@@ -254,13 +347,19 @@ def submit_job(*, owner: User, upload, request: JobRequest) -> PrintJob:
     with transaction.atomic():
         _lock_maker(owner.pk)
         _check_quota(owner, adding_seconds=0)
-        source = store_file(
-            content=upload,
-            original_name=upload.name,
-            content_type="text/x-gcode" if kind == SourceKind.GCODE else f"model/{kind}",
-            owner=owner,
-            prefix="makerspace/sources",
-        )
+        if source is None:
+            source = store_file(
+                content=upload,
+                original_name=upload.name,
+                content_type=_content_type(kind),
+                owner=owner,
+                prefix=SOURCES_PREFIX,
+            )
+        elif not selectors.pending_uploads(owner).filter(pk=source.pk).exists():
+            raise ValidationError(
+                _("The file you chose earlier is no longer kept. Please choose it again."),
+                code="upload_gone",
+            )
         job = PrintJob.objects.create(
             owner=owner,
             title=title,

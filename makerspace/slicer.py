@@ -86,8 +86,28 @@ def profiles() -> dict[str, Profile]:
     return _profiles(dirs)
 
 
+def _number(value) -> str:
+    """0.40 → "0.4", 220.0 → "220": how people say sizes."""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def type_name(profile: str, nozzle_mm=None) -> str:
+    """What makers and staff read for a printer type: its bed and nozzle in words, in the
+    reader's language (e.g. 通用 220 mm 打印机（0.4 mm 喷嘴）), never the profile's file name."""
+    known = profiles().get(profile)
+    nozzle = _number(nozzle_mm if nozzle_mm is not None else known.nozzle_mm if known else 0.4)
+    if known is None:
+        return _("Other printer (%(nozzle)s mm nozzle)") % {"nozzle": nozzle}
+    x, y = _number(known.bed_x), _number(known.bed_y)
+    return _("Generic %(size)s mm printer (%(nozzle)s mm nozzle)") % {
+        "size": x if x == y else f"{x} × {y}",
+        "nozzle": nozzle,
+    }
+
+
 def profile_choices() -> list[tuple[str, str]]:
-    return [(name, f"{name} ({p.description})") for name, p in profiles().items()]
+    """For the admin: the name people read, with the profile file it loads."""
+    return [(name, f"{type_name(name)} · {name}") for name in profiles()]
 
 
 def missing_message() -> str:

@@ -26,6 +26,7 @@ def schedule_queue() -> int:
 @shared_task(name="makerspace.tasks.sync_farm", ignore_result=True)
 def sync_farm() -> int:
     services.resume_stalled_slicing()
+    services.discard_abandoned_uploads()
     return services.sync_farm()
 
 

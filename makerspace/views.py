@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from booking import selectors as booking_selectors
+from booking import services as booking_services
 from booking.models import Booking
 from core.views import error_text
 
@@ -83,28 +84,50 @@ def maker_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _submit_form(data=None, files=None) -> PrintJobForm:
+def _submit_form(data=None, files=None, *, profiles: list[str]) -> PrintJobForm:
     return PrintJobForm(
         data,
         files,
-        profiles=list(
-            Printer.objects.order_by("profile").values_list("profile", flat=True).distinct()
-        ),
+        profiles=profiles,
         colours=sorted(set(Printer.objects.values_list("colour", flat=True))),
     )
 
 
 @login_required
 def submit(request: HttpRequest) -> HttpResponse:
-    form = _submit_form()
+    """The print form. Before any file is chosen it shows the maker's certifications and quota
+    and, when they cannot print, why, with the button disabled. A file that arrives is kept
+    (``services.keep_upload``) before the options are judged, so a refusal re-renders the form
+    with that file still chosen: the maker fixes the options and sends again, without the file.
+    """
+    user = request.user
+    try:
+        services.check_can_print(user=user)
+        refusal = ""
+    except ValidationError as error:
+        refusal = error_text(error)
+    types = selectors.printable_types(user) or selectors.printer_types()
+    form = _submit_form(profiles=types)
+    kept = None
     if request.method == "POST":
-        form = _submit_form(request.POST, request.FILES)
-        if form.is_valid():
+        form = _submit_form(request.POST, request.FILES, profiles=types)
+        valid = form.is_valid()
+        if request.POST.get("kept"):
+            kept = selectors.pending_upload(user, request.POST["kept"])
+        chosen = request.FILES.get("file")
+        if chosen is not None:
+            try:
+                kept = services.keep_upload(owner=user, upload=chosen)
+            except ValidationError as error:
+                form.add_error("file", error)
+        elif kept is None and valid:
+            form.add_error("file", _("Please choose the file to print."))
+        if form.is_valid() and kept is not None:
             data = form.cleaned_data
             try:
                 job = services.submit_job(
-                    owner=request.user,
-                    upload=data["file"],
+                    owner=user,
+                    source=kept,
                     request=services.JobRequest(
                         title=data["title"],
                         profile=data["profile"],
@@ -118,12 +141,22 @@ def submit(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error)
             else:
                 return redirect("makerspace:job", pk=job.pk)
+    usage = selectors.quota_usage(user=user)
     return render(
         request,
         "makerspace/submit.html",
         {
             "form": form,
-            "missing": selectors.missing_qualifications(user=request.user),
+            "kept": kept,
+            "refusal": refusal,
+            "certifications": selectors.valid_certifications(user).order_by("qualification__name"),
+            "missing": selectors.missing_qualifications(user=user),
+            "usage": usage,
+            "hours_used": usage.seconds_this_month / 3600,
+            "limits": {
+                "jobs": settings.MAKERSPACE_JOBS_PER_WEEK,
+                "hours": settings.MAKERSPACE_PRINT_HOURS_PER_MONTH,
+            },
             "slicer_installed": slicer.executable() is not None,
         },
     )
@@ -329,23 +362,37 @@ def queue_pause(request: HttpRequest) -> HttpResponse:
     return redirect("makerspace:farm")
 
 
+def _roster_action(request: HttpRequest, training: Training) -> str:
+    """Check a session's attendee in, certify an attendee, or revoke; returns the message."""
+    action = request.POST.get("action")
+    if action == "check_in":
+        booking = get_object_or_404(
+            selectors.session_attendees(training), pk=request.POST.get("booking")
+        )
+        booking_services.check_in(booking=booking, by=request.user)
+        name = booking.user.display_name or booking.user.email
+        return _("%(name)s is checked in.") % {"name": name}
+    user = get_object_or_404(User, pk=request.POST.get("user"))
+    if action == "revoke":
+        services.revoke_certification(
+            user=user,
+            qualification=training.qualification,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+        return _("Certification revoked.")
+    services.certify(user=user, training=training, by=request.user)
+    return _("%(name)s is certified.") % {"name": user.display_name or user.email}
+
+
 @farm_required
 def training_roster(request: HttpRequest, slug: str) -> HttpResponse:
+    """A training's desk: attendees are checked in at their session, and only those who
+    attended are offered certification (the service refuses the others anyway)."""
     training = get_object_or_404(Training.objects.select_related("qualification"), slug=slug)
     if request.method == "POST":
-        user = get_object_or_404(User, pk=request.POST.get("user"))
         try:
-            if request.POST.get("action") == "revoke":
-                services.revoke_certification(
-                    user=user,
-                    qualification=training.qualification,
-                    by=request.user,
-                    reason=request.POST.get("reason", ""),
-                )
-                messages.success(request, _("Certification revoked."))
-            else:
-                services.certify(user=user, training=training, by=request.user)
-                messages.success(request, _("Certified."))
+            messages.success(request, _roster_action(request, training))
         except ValidationError as error:
             messages.error(request, error_text(error))
         return redirect("makerspace:training-roster", slug=training.slug)

@@ -13,8 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from booking.models import Qualification, UserQualification
-from booking.tests.factories import LocationFactory, ResourceFactory
+from booking import services as booking_services
+from booking.models import Booking, Qualification, UserQualification
+from booking.tests.factories import EventFactory, LocationFactory, ResourceFactory, staff_member
 from makerspace.models import Equipment, EquipmentKind, Printer, Training
 
 
@@ -79,6 +80,21 @@ def certified_maker(qualification: Qualification | None = None, **kwargs):
         expires_at=timezone.now() + timedelta(days=30),
     )
     return user
+
+
+def session_place(user, training: Training, *, checked_in: bool = True) -> Booking:
+    """A place for ``user`` at a new session of ``training`` starting in ten minutes (inside
+    the check-in window), checked in at the desk unless ``checked_in`` is False."""
+    event = EventFactory(
+        title=f"{training.name}·课程",
+        kind="training",
+        starts_at=timezone.now() + timedelta(minutes=10),
+    )
+    training.sessions.add(event)
+    booking = booking_services.book_event(user=user, event=event)
+    if checked_in:
+        booking = booking_services.check_in(booking=booking, by=staff_member())
+    return booking
 
 
 def box_stl(x: float = 10, y: float = 10, z: float = 1) -> bytes:

@@ -3,10 +3,12 @@ import io
 import pyotp
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from accounts.models import User
 from makerspace import services
+from makerspace.demo import DEMO_GCODE
 from makerspace.models import JobStatus, Printer, PrinterState, PrintJob, StudioJob
 
 
@@ -19,6 +21,21 @@ def test_demo_maker_space_has_jobs_in_every_state_and_renders_without_octoprint(
         JobStatus.DISPATCHING,
     }
     assert StudioJob.objects.filter(status="done", work__isnull=False).exists()
+    # The demo maker can send a print straight away: certified, and room left in the quota.
+    maker = User.objects.get(email="maker@demo.liaotu.cn")
+    services.check_can_print(user=maker)
+    job = services.submit_job(
+        owner=maker,
+        upload=SimpleUploadedFile("方块.gcode", DEMO_GCODE.encode()),
+        request=services.JobRequest(title="演示打印", profile="generic-220", material="PLA"),
+    )
+    services.confirm_job(job=job, user=maker)
+    assert not PrintJob.objects.filter(
+        status=JobStatus.SLICE_FAILED, estimated_seconds__isnull=False
+    ).exists()
+    client.force_login(maker)
+    unsliced = PrintJob.objects.get(owner=maker, status=JobStatus.SLICE_FAILED)
+    assert "切片软件的估算" not in client.get(f"/makerspace/jobs/{unsliced.pk}/").content.decode()
     before = PrintJob.objects.count()
     call_command("seed_demo", *only, stdout=io.StringIO())
     assert PrintJob.objects.count() == before

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from accounts.tests.factories import UserFactory
 from booking import services as booking_services
 from booking.models import UserQualification
-from booking.tests.factories import local
+from booking.tests.factories import local, staff_member
 from makerspace import crypto, services
 from makerspace.models import (
     CertificationLog,
@@ -33,6 +33,7 @@ from .factories import (
     TrainingFactory,
     box_stl,
     certified_maker,
+    session_place,
     upload,
 )
 
@@ -368,6 +369,7 @@ def test_training_certifies_and_the_booking_engine_then_allows_the_printer(techn
             user=reader, resource=resource, starts_at=local(2, 10), ends_at=local(2, 11)
         )
     assert training.qualification.name in refused.value.messages[0]
+    session_place(reader, training)
     held = services.certify(user=reader, training=training, by=technician)
     assert held.expires_at > timezone.now() + timedelta(days=364)
     booking_services.book_resource(
@@ -389,6 +391,38 @@ def test_training_certifies_and_the_booking_engine_then_allows_the_printer(techn
         booking_services.book_resource(
             user=reader, resource=resource, starts_at=local(3, 10), ends_at=local(3, 11)
         )
+
+
+def test_only_attendees_who_were_checked_in_can_be_certified(technician):
+    training = TrainingFactory()
+    reader = UserFactory()
+    with pytest.raises(ValidationError) as refused:
+        services.certify(user=reader, training=training, by=technician)
+    assert refused.value.code == "not_attended"
+    booking = session_place(reader, training, checked_in=False)  # booked, never came
+    with pytest.raises(ValidationError) as refused:
+        services.certify(user=reader, training=training, by=technician)
+    assert refused.value.code == "not_attended"
+    assert not UserQualification.objects.filter(user=reader).exists()
+    assert not CertificationLog.objects.exists()
+    # Checked in at another training's session: still not this training.
+    session_place(reader, TrainingFactory(qualification=training.qualification))
+    with pytest.raises(ValidationError):
+        services.certify(user=reader, training=training, by=technician)
+    booking_services.check_in(booking=booking, by=staff_member())
+    services.certify(user=reader, training=training, by=technician)
+    assert UserQualification.objects.filter(
+        user=reader, qualification=training.qualification
+    ).exists()
+
+
+def test_the_attendance_refusal_is_in_chinese(technician):
+    reader = UserFactory(display_name="王小明")
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        services.certify(user=reader, training=TrainingFactory(), by=technician)
+    assert refused.value.messages == [
+        "王小明 尚未在本培训的任何一场课程签到。只有参加过培训课程的创客才能获得认证。"
+    ]
 
 
 def test_makers_cannot_certify(maker):

@@ -4,14 +4,19 @@ the same as lists grow."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, sign_in
 from booking.tests.factories import staff_member
 from makerspace import services
 from makerspace.models import JobStatus, Printer, PrintJob
+from media.models import StoredFile
 from media.tests.usercontent import follow
 
 from .factories import (
@@ -20,6 +25,7 @@ from .factories import (
     PrinterFactory,
     TrainingFactory,
     certified_maker,
+    session_place,
     upload,
 )
 
@@ -101,6 +107,7 @@ def test_a_refused_upload_shows_why_and_stores_nothing(client, maker):
     assert answer.status_code == 200
     assert "M502" in answer.content.decode()
     assert not PrintJob.objects.exists()
+    assert not StoredFile.objects.exists()  # G-code the farm never prints is not kept
 
 
 def test_makers_cannot_reach_each_others_jobs_or_files(client, maker, printer):
@@ -208,11 +215,161 @@ def test_the_admin_keeps_the_api_key_write_only(client, printer):
     assert "NEWKEY1234" not in client.get(url).content.decode()
 
 
-def test_training_roster_certifies_attendees(client, printer):
+def test_training_roster_checks_in_then_certifies_only_attendees(client, printer):
     training = TrainingFactory(qualification=printer.equipment.resource.required_qualification)
-    reader = UserFactory()
+    reader = UserFactory(display_name="李创客")
+    booking = session_place(reader, training, checked_in=False)
+    url = f"/makerspace/farm/trainings/{training.slug}/"
     client.force_login(staff_member())
-    client.post(f"/makerspace/farm/trainings/{training.slug}/", {"user": reader.pk})
+    page = client.get(url).content.decode()
+    assert "为 李创客 签到" in page and "未签到" in page
+    assert "认证 李创客" not in page  # not offered before attendance
+    refused = client.post(url, {"user": reader.pk, "action": "certify"}, follow=True)
+    assert "李创客 尚未在本培训的任何一场课程签到" in refused.content.decode()
+    assert not reader.qualifications.exists()
+
+    client.post(url, {"booking": booking.pk, "action": "check_in"})
+    booking.refresh_from_db()
+    assert booking.status == "checked_in"
+    page = client.get(url).content.decode()
+    assert "认证 李创客" in page and "已签到" in page
+    done = client.post(url, {"user": reader.pk, "action": "certify"}, follow=True)
+    assert "李创客 已获得认证。" in done.content.decode()
     assert reader.qualifications.filter(qualification=training.qualification).exists()
-    page = client.get(f"/makerspace/farm/trainings/{training.slug}/").content.decode()
-    assert reader.display_name in page
+    # A booking of another training's session cannot be checked in from this desk.
+    other = session_place(UserFactory(), TrainingFactory(), checked_in=False)
+    assert client.post(url, {"booking": other.pk, "action": "check_in"}).status_code == 404
+
+
+# --- The print form: standing first, and the chosen file kept across refusals ----------------
+
+
+def _form(**fields) -> dict:
+    return {"title": "齿轮", "profile": "virtual", "material": "PLA", "quantity": "1"} | fields
+
+
+def test_the_print_form_shows_certifications_and_quota_before_a_file(client, maker, settings):
+    settings.MAKERSPACE_JOBS_PER_WEEK = 2
+    client.force_login(maker)
+    page = client.get("/makerspace/print/").content.decode()
+    assert "选择文件之前" in page and "3D打印安全培训" in page
+    assert "已用 0 次，共 2 次" in page and "已用 0.0 小时，共 20 小时" in page
+    assert "disabled" not in page
+    for _ in range(2):
+        services.confirm_job(job=_job(maker), user=maker)
+    page = client.get("/makerspace/print/").content.decode()
+    assert "已用 2 次，共 2 次" in page
+    assert "您在 7 天内的打印任务已达到 2 个的上限。" in page
+    assert 'disabled aria-describedby="print-refusal"' in page
+    assert 'id="print-refusal"' in page
+
+
+def test_an_uncertified_maker_sees_why_before_choosing_a_file(client, printer):
+    reader = UserFactory()
+    client.force_login(reader)
+    page = client.get("/makerspace/print/").content.decode()
+    assert 'disabled aria-describedby="print-refusal"' in page
+    assert "只有通过认证的创客才能在这里打印" in page
+    answer = client.post("/makerspace/print/", _form(file=upload(SHORT_GCODE)))
+    assert answer.status_code == 200 and not PrintJob.objects.exists()
+    assert not StoredFile.objects.exists()  # nothing kept for someone who cannot print
+
+
+def test_a_refusal_after_the_upload_keeps_the_chosen_file(client, maker):
+    client.force_login(maker)
+    # Ready G-code is printed once: two copies are refused after the file arrived.
+    refused = client.post("/makerspace/print/", _form(quantity="2", file=upload(SHORT_GCODE)))
+    page = refused.content.decode()
+    assert refused.status_code == 200 and not PrintJob.objects.exists()
+    kept = StoredFile.objects.get(owner=maker)
+    assert f'name="kept" value="{kept.pk}"' in page
+    assert "您的文件“part.gcode”" in page and "已保留" in page
+    # A missing title is refused by the form itself; the file is still kept.
+    again = client.post("/makerspace/print/", _form(title="", kept=str(kept.pk)))
+    assert f'name="kept" value="{kept.pk}"' in again.content.decode()
+    # Fixed options, no file sent again: the kept file becomes the job's.
+    done = client.post("/makerspace/print/", _form(kept=str(kept.pk)))
+    job = PrintJob.objects.get(owner=maker)
+    assert done.status_code == 302 and job.source_id == kept.pk
+    assert job.status == JobStatus.ESTIMATED and job.filament_g is not None
+
+
+def test_the_quota_reached_meanwhile_keeps_the_file_too(client, maker, settings):
+    client.force_login(maker)
+    page = client.get("/makerspace/print/").content.decode()
+    assert "disabled" not in page  # the form was open while there was room
+    settings.MAKERSPACE_JOBS_PER_WEEK = 0  # ... and the quota went meanwhile
+    refused = client.post("/makerspace/print/", _form(file=upload(SHORT_GCODE)))
+    assert "您在 7 天内的打印任务已达到 0 个的上限。" in refused.content.decode()
+    kept = StoredFile.objects.get(owner=maker)
+    settings.MAKERSPACE_JOBS_PER_WEEK = 5
+    client.post("/makerspace/print/", _form(kept=str(kept.pk)))
+    assert PrintJob.objects.get(owner=maker).source_id == kept.pk
+
+
+def test_a_kept_file_is_only_its_makers_and_one_at_a_time(client, maker, printer):
+    client.force_login(maker)
+    client.post("/makerspace/print/", _form(quantity="2", file=upload(SHORT_GCODE)))
+    first = StoredFile.objects.get(owner=maker)
+    client.post("/makerspace/print/", _form(quantity="2", file=upload(SHORT_GCODE, "b.gcode")))
+    kept = StoredFile.objects.get(owner=maker)  # the new one replaced the first
+    assert kept.pk != first.pk and kept.original_name == "b.gcode"
+    other = certified_maker(printer.equipment.resource.required_qualification)
+    client.force_login(other)
+    answer = client.post("/makerspace/print/", _form(kept=str(kept.pk)))
+    assert "请选择要打印的文件。" in answer.content.decode()
+    assert client.post("/makerspace/print/", _form(kept="not-a-uuid")).status_code == 200
+    assert not PrintJob.objects.exists()
+    with pytest.raises(PermissionDenied):
+        services.submit_job(
+            owner=other,
+            source=kept,
+            request=services.JobRequest(title="x", profile="virtual", material="PLA"),
+        )
+    StoredFile.objects.filter(pk=kept.pk).update(created_at=timezone.now() - timedelta(days=2))
+    assert services.discard_abandoned_uploads() == 1
+    assert not StoredFile.objects.exists()
+
+
+# --- Names and wording -----------------------------------------------------------------------
+
+
+def test_pages_name_printer_types_materials_and_makers_in_chinese(client, maker, printer):
+    job = _job(maker)
+    services.confirm_job(job=job, user=maker)
+    client.force_login(maker)
+    form = client.get("/makerspace/print/").content.decode()
+    assert '<option value="virtual">通用 220 mm 打印机（0.4 mm 喷嘴）</option>' in form
+    assert "PLA（聚乳酸）" in form and "bed-slinger" not in form
+    page = client.get(f"/makerspace/jobs/{job.pk}/").content.decode()
+    assert "通用 220 mm 打印机（0.4 mm 喷嘴）" in page and "PLA（聚乳酸）" in page
+    assert "virtual" not in page and "0.40 mm" not in page
+    detail = client.get(f"/makerspace/equipment/{printer.equipment.slug}/").content.decode()
+    assert "通用 220 mm 打印机（0.4 mm 喷嘴）" in detail
+    staff = staff_member()
+    services.approve_job(job=job, by=staff)
+    client.force_login(staff)
+    farm = client.get("/makerspace/farm/").content.decode()
+    assert "通用 220 mm 打印机（0.4 mm 喷嘴）" in farm and "PLA（聚乳酸）" in farm
+    assert "下一个任务" in farm and "下一页" not in farm
+    assert "virtual" not in farm and "0.40 mm" not in farm
+
+
+def test_an_unsliceable_job_shows_no_estimate(client, maker):
+    job = _job(maker)
+    client.force_login(maker)
+    assert "切片软件的估算" in client.get(f"/makerspace/jobs/{job.pk}/").content.decode()
+    PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.SLICE_FAILED, reason="模型不封闭")
+    page = client.get(f"/makerspace/jobs/{job.pk}/").content.decode()
+    assert "模型不封闭" in page and "切片软件的估算" not in page and "2.50" not in page
+
+
+def test_confirm_and_cancel_are_styled_apart(client, maker):
+    job = _job(maker)
+    client.force_login(maker)
+    page = client.get(f"/makerspace/jobs/{job.pk}/").content.decode()
+    confirm = page[page.index("/confirm/") :].split("</button>")[0]
+    cancel = page[page.index("/cancel/") :].split("</button>")[0]
+    assert 'class="button-primary maker-confirm"' in confirm
+    assert 'class="maker-cancel"' in cancel and "button-primary" not in cancel
+    assert "button-danger" not in cancel  # the error red is too close to the brand red

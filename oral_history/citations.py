@@ -1,10 +1,16 @@
-"""How to cite an interview: GB/T 7714-2015 and Chicago (17th ed., notes-bibliography)."""
+"""How to cite an interview: GB/T 7714-2015 and Chicago (17th ed., notes-bibliography).
+
+GB/T 7714 is the Chinese convention, and its entry is in Chinese (names, titles and the
+publisher as they are, Chinese wording for roles). Chicago is an English-language convention
+with no Chinese form, so its entry stays in English on every page and is marked as English;
+``for_page`` puts the convention of the page's language first and labels the other."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Interview
 
@@ -22,9 +28,10 @@ def _narrators(interview: Interview) -> list[str]:
 def gbt7714(interview: Interview, url: str, *, accessed: dt.date | None = None) -> str:
     """GB/T 7714-2015, with [Z/OL] (other, online) as the standard has no oral-history type."""
     accessed = accessed or timezone.localdate()
-    people = "，".join(_narrators(interview)) or "佚名"
-    interviewers = "，".join(interview.interviewers)
-    by = f"{interviewers}，采访" if interviewers else ""
+    # The standard separates names, and a name from its role, with ", " (e.g. "谢远涛, 译").
+    people = ", ".join(_narrators(interview)) or "佚名"
+    interviewers = ", ".join(interview.interviewers)
+    by = f"{interviewers}, 采访" if interviewers else ""
     date = interview.interview_date.isoformat() if interview.interview_date else "出版日期不详"
     parts = [f"{people}. {interview.title}[Z/OL]. "]
     if by:
@@ -46,3 +53,15 @@ def chicago(interview: Interview, url: str) -> str:
         f" {COLLECTION_EN}, {interview.accession_number}. {REPOSITORY_EN}, Shenyang. {url}."
     )
     return "".join(parts)
+
+
+def for_page(interview: Interview, url: str, *, language: str) -> list[dict[str, str]]:
+    """The citations an interview page shows, the page language's own convention first. Each
+    carries the language it is written in, so the page can mark it (``lang``) for readers and
+    screen readers."""
+    gbt = {"label": "GB/T 7714", "text": gbt7714(interview, url), "lang": "zh-Hans"}
+    chicago_entry = {"label": _("Chicago (in English)"), "text": chicago(interview, url),
+                     "lang": "en"}  # fmt: skip
+    if language.lower().startswith("zh"):
+        return [gbt, chicago_entry]
+    return [chicago_entry, gbt]

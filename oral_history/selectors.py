@@ -278,6 +278,32 @@ def map_points(user: Viewer) -> list[dict]:
 
 
 @dataclass
+class MapPlace:
+    """One place on the map with every interview moment recorded there, so the map shows one
+    named marker per place (not a stack of markers on the same spot) and the list beside it
+    reads the same."""
+
+    name: str
+    lat: float
+    lng: float
+    entries: list[dict]  # {"interview", "title", "t"} in listing order
+
+
+def map_places(user: Viewer) -> list[MapPlace]:
+    """``map_points`` grouped by place name and position, in name order."""
+    places: dict[tuple[str, float, float], MapPlace] = {}
+    for point in map_points(user):
+        lat, lng = round(float(point["lat"]), 5), round(float(point["lng"]), 5)
+        key = (point["label"], lat, lng)
+        if key not in places:
+            places[key] = MapPlace(name=point["label"], lat=lat, lng=lng, entries=[])
+        places[key].entries.append(
+            {"interview": point["interview"], "title": point["title"], "t": point["t"]}
+        )
+    return sorted(places.values(), key=lambda place: (place.name, place.lat, place.lng))
+
+
+@dataclass
 class Hit:
     interview: Interview
     score: float

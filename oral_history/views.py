@@ -17,8 +17,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -52,6 +52,7 @@ from .models import (
     TakedownRequest,
     Transcript,
 )
+from .templatetags.oral_history_tags import timecode
 
 desk_required = permission_required("oral_history.view_restricted_interview", raise_exception=True)
 decide_required = permission_required("oral_history.manage_access", raise_exception=True)
@@ -162,8 +163,7 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "has_hidden_transcript": bool(transcript) and not transcript_open,
             "cues": cues,
             "segments": selectors.shown_segments(user, interview),
-            "gbt": citations.gbt7714(interview, url),
-            "chicago": citations.chicago(interview, url),
+            "citations": citations.for_page(interview, url, language=get_language()),
             "can_request": interview.access_level == AccessLevel.REQUEST and not parts_open,
             "pending": pending,
             "request_form": AccessRequestForm(),
@@ -335,13 +335,44 @@ def subject_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _browse(request, subject.name, interviews)
 
 
+def _place_name(place: selectors.MapPlace) -> str:
+    """What a marker and the list call a place: its name and how many interviews it has."""
+    count = len({entry["interview"] for entry in place.entries})
+    return ngettext("%(place)s: %(count)d interview", "%(place)s: %(count)d interviews", count) % {
+        "place": place.name,
+        "count": count,
+    }
+
+
+def _place_entry(entry: dict) -> dict:
+    url = reverse("oral_history:interview", args=[entry["interview"]])
+    if entry["t"] is None:
+        return {"url": url, "text": entry["title"]}
+    moment = timecode(entry["t"])
+    return {
+        "url": f"{url}?t={int(entry['t'])}#player",
+        "text": _("%(title)s, from %(time)s") % {"title": entry["title"], "time": moment},
+    }
+
+
 def places(request: HttpRequest) -> HttpResponse:
-    points = selectors.map_points(request.user)
+    """The map (drawn by map.js on an offline outline of Liaoning, tiles only if configured)
+    and the same places as a list, which works without JavaScript and for screen readers."""
+    places = [
+        {
+            "name": place.name,
+            "label": _place_name(place),
+            "lat": place.lat,
+            "lng": place.lng,
+            "entries": [_place_entry(entry) for entry in place.entries],
+        }
+        for place in selectors.map_places(request.user)
+    ]
     return render(
         request,
         "oral_history/places.html",
         {
-            "points": points,
+            "places": places,
             "tile_url": settings.ORAL_HISTORY_TILE_URL,
             "tile_attribution": settings.ORAL_HISTORY_TILE_ATTRIBUTION,
         },

@@ -314,7 +314,7 @@ def test_citations_in_gbt7714_and_chicago():
                                  accession_number="LHWS-2024-001")  # fmt: skip
     url = "https://example.org/memories/i/1/"
     gbt = citations.gbt7714(interview, url, accessed=dt.date(2026, 11, 26))
-    assert gbt == ("张桂兰. 纺织厂的三十年[Z/OL]. 王丽，采访. 沈阳: 辽宁省图书馆, "
+    assert gbt == ("张桂兰. 纺织厂的三十年[Z/OL]. 王丽, 采访. 沈阳: 辽宁省图书馆, "
                    "2024-05-12[2026-11-26]. https://example.org/memories/i/1/.")  # fmt: skip
     chicago = citations.chicago(interview, url)
     assert chicago.startswith("张桂兰. “纺织厂的三十年.” Interview by 王丽. May 12, 2024.")
@@ -344,9 +344,9 @@ def test_browse_pages_by_place_time_subject_narrator_and_collection(tmp_path):
     interview.subjects.add(subject)
     client = Client()
     places = client.get(reverse("oral_history:places")).content.decode()
-    points = json.loads(places.split('id="oh-map-points" type="application/json">')[1]
+    points = json.loads(places.split('id="oh-map-places" type="application/json">')[1]
                         .split("</script>")[0])  # fmt: skip
-    assert {"沈阳", "纺织厂"} <= {p["label"] for p in points}
+    assert {"沈阳", "纺织厂"} <= {p["name"] for p in points}
     timeline = client.get(reverse("oral_history:timeline")).content.decode()
     for decade in ("1950", "1960", "1970"):
         assert decade in timeline

@@ -55,35 +55,123 @@ ready(() => {
     if (media.readyState >= 1) media.currentTime = start;
   }
 
-  const searchForm = article.querySelector("[data-oh-transcript-search]");
-  if (searchForm) {
-    const input = searchForm.querySelector("input[type=search]");
-    const status = searchForm.querySelector("[data-oh-transcript-status]");
-    const results = searchForm.querySelector("[data-oh-transcript-results]");
-    searchForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const needle = input.value.trim().toLowerCase();
-      results.replaceChildren();
-      if (!needle) { status.textContent = ""; return; }
-      const found = cues.filter((li) => {
-        const text = li.querySelector(".oh-cue-text");
-        return text && text.textContent.toLowerCase().includes(needle);
-      });
-      status.textContent = searchForm.dataset.countTemplate
-        ? searchForm.dataset.countTemplate.replace("%s", found.length)
-        : String(found.length);
-      for (const li of found.slice(0, 50)) {
-        const item = document.createElement("li");
-        const button = document.createElement("button");
-        button.type = "button";
-        button.dataset.ohSeek = li.dataset.start;
-        button.textContent = li.querySelector(".timestamp").textContent;
-        button.addEventListener("click", () => li.scrollIntoView({ block: "center" }));
-        const text = document.createElement("span");
-        text.textContent = " " + li.querySelector(".oh-cue-text").textContent.slice(0, 80);
-        item.append(button, text);
-        results.append(item);
-      }
-    });
+  // Captions are on from the start, whatever the browser made of the track's "default".
+  if (media) {
+    const track = Array.from(media.textTracks || []).find((t) => t.kind === "captions");
+    if (track) track.mode = "showing";
   }
+
+  const searchForm = article.querySelector("[data-oh-transcript-search]");
+  if (searchForm) setUpTranscriptSearch(searchForm, cues);
 });
+
+// Search inside the transcript: every hit is marked in the transcript itself (<mark>, made with
+// DOM text nodes, never HTML from the query), "previous/next" step through the hits and the
+// count and position are announced; the list under the form still jumps to each line's time.
+function setUpTranscriptSearch(form, cues) {
+  const input = form.querySelector("input[type=search]");
+  const status = form.querySelector("[data-oh-transcript-status]");
+  const results = form.querySelector("[data-oh-transcript-results]");
+  const nav = form.querySelector("[data-oh-hit-nav]");
+  let hits = [];
+  let position = -1;
+  let lastNeedle = "";
+  let linesFound = "";
+
+  function clearMarks() {
+    for (const mark of hits) {
+      const parent = mark.parentNode;
+      if (!parent) continue;
+      parent.replaceChild(document.createTextNode(mark.textContent), mark);
+      parent.normalize();
+    }
+    hits = [];
+    position = -1;
+  }
+
+  function markIn(element, needle) {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    const found = [];
+    for (let node of nodes) {
+      let lower = node.data.toLowerCase();
+      if (lower.length !== node.data.length) continue; // case folding changed the length
+      let at = lower.indexOf(needle);
+      while (at !== -1) {
+        const hit = node.splitText(at);
+        node = hit.splitText(needle.length);
+        const mark = document.createElement("mark");
+        mark.className = "oh-hit";
+        hit.parentNode.replaceChild(mark, hit);
+        mark.append(hit);
+        found.push(mark);
+        lower = node.data.toLowerCase();
+        at = lower.indexOf(needle);
+      }
+    }
+    return found;
+  }
+
+  function show(index) {
+    if (!hits.length) return;
+    if (position >= 0) hits[position].classList.remove("oh-hit-current");
+    position = (index + hits.length) % hits.length;
+    const mark = hits[position];
+    mark.classList.add("oh-hit-current");
+    mark.scrollIntoView({ block: "nearest" });
+    const where = (form.dataset.positionTemplate || "{current}/{total}")
+      .replace("{current}", String(position + 1)).replace("{total}", String(hits.length));
+    status.textContent = `${linesFound} · ${where}`;
+  }
+
+  form.addEventListener("click", (event) => {
+    const step = event.target.closest("[data-oh-hit-step]");
+    if (step) show(position + parseInt(step.dataset.ohHitStep, 10));
+  });
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const needle = input.value.trim().toLowerCase();
+    if (needle && needle === lastNeedle && hits.length) {
+      show(position + 1); // Enter again: the next hit
+      return;
+    }
+    clearMarks();
+    results.replaceChildren();
+    lastNeedle = needle;
+    nav.hidden = true;
+    if (!needle) { status.textContent = ""; return; }
+    const lines = [];
+    for (const li of cues) {
+      const text = li.querySelector(".oh-cue-text");
+      if (!text) continue;
+      const marks = markIn(text, needle);
+      if (marks.length) {
+        lines.push(li);
+        hits.push(...marks);
+      }
+    }
+    linesFound = form.dataset.countTemplate
+      ? form.dataset.countTemplate.replace("%s", lines.length)
+      : String(lines.length);
+    for (const li of lines.slice(0, 50)) {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.ohSeek = li.dataset.start;
+      button.textContent = li.querySelector(".timestamp").textContent;
+      button.addEventListener("click", () => li.scrollIntoView({ block: "center" }));
+      const text = document.createElement("span");
+      text.textContent = " " + li.querySelector(".oh-cue-text").textContent.slice(0, 80);
+      item.append(button, text);
+      results.append(item);
+    }
+    if (!hits.length) {
+      status.textContent = form.dataset.noneText || linesFound;
+      return;
+    }
+    nav.hidden = hits.length < 2;
+    show(0);
+  });
+}

@@ -7,6 +7,15 @@ import pytest
 from accounts.tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the kept copies (home page, navigation links) are
+    keyed by row ids, which the next test's database reuses for other rows."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

@@ -5,10 +5,14 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 # Staff without MFA may still manage their own account (to enrol), sign out, and load assets.
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/preferences/")
+# Where a staff member was going when they were sent to enrol; the recovery-codes page that
+# ends the enrolment links on to it (accounts/templates/mfa/recovery_codes/index.html).
+AFTER_MFA_KEY = "liaotu_after_mfa"
 
 
 class StaffMFARequiredMiddleware:
@@ -27,8 +31,20 @@ class StaffMFARequiredMiddleware:
             user.is_authenticated
             and user.is_staff
             and not request.path_info.startswith(EXEMPT_PREFIXES)
-            and not is_mfa_enabled(user, types=[Authenticator.Type.TOTP])
         ):
+            if is_mfa_enabled(user, types=[Authenticator.Type.TOTP]):
+                if request.session.get(AFTER_MFA_KEY) == request.get_full_path():
+                    del request.session[AFTER_MFA_KEY]  # arrived: the link has done its work
+                return self.get_response(request)
+            going_to = request.get_full_path()
+            if (
+                request.method == "GET"
+                and not request.headers.get("HX-Request")
+                # A path such as //example.com/ reads as another host in a link: only a path on
+                # this site is kept, so the continue link cannot lead elsewhere.
+                and url_has_allowed_host_and_scheme(going_to, allowed_hosts=set())
+            ):
+                request.session[AFTER_MFA_KEY] = going_to
             messages.warning(
                 request,
                 _("Staff accounts must set up two-factor authentication before continuing."),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
+from django.utils.translation import pgettext_lazy
 
 READER = "reader"
 MAKER = "maker"
@@ -18,6 +19,15 @@ ARCHIVIST = "archivist"
 LIBRARIAN_ADMIN = "librarian-admin"
 
 ALL_ROLES = (READER, MAKER, TECHNICIAN, MODERATOR, ARCHIVIST, LIBRARIAN_ADMIN)
+# What people see: the group names are codes, kept stable for permissions and fixtures.
+ROLE_LABELS = {
+    READER: pgettext_lazy("role", "Reader"),
+    MAKER: pgettext_lazy("role", "Maker"),
+    TECHNICIAN: pgettext_lazy("role", "Technician"),
+    MODERATOR: pgettext_lazy("role", "Moderator"),
+    ARCHIVIST: pgettext_lazy("role", "Archivist"),
+    LIBRARIAN_ADMIN: pgettext_lazy("role", "Librarian (administrator)"),
+}
 # Roles whose members work in the Wagtail admin; their accounts are staff and need MFA.
 STAFF_ROLES = (TECHNICIAN, MODERATOR, ARCHIVIST, LIBRARIAN_ADMIN)
 
@@ -94,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "wagtailredirects.delete_redirect",
         "cms.change_navigationsettings",
         "cms.change_footersettings",
+        "cms.change_openinghourssettings",
         "accounts.view_user",
         "accounts.change_user",
         "ugc.moderate_work",

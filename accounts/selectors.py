@@ -11,7 +11,11 @@ def has_totp(*, user: User) -> bool:
 
 
 def role_names(*, user: User) -> list[str]:
-    return sorted(user.groups.values_list("name", flat=True))
+    """The user's roles in the reader's language (a group that is not a role keeps its name)."""
+    from .roles import ROLE_LABELS
+
+    names = user.groups.values_list("name", flat=True)
+    return sorted(str(ROLE_LABELS.get(name, name)) for name in names)
 
 
 def active_users() -> QuerySet[User]:

@@ -1,5 +1,7 @@
 """Demo pages, navigation and footer (loaded by ``seed_demo``)."""
 
+from datetime import time
+
 from wagtail.models import Page, Site
 
 from core.siteurl import sync_wagtail_site
@@ -10,6 +12,8 @@ from .models import (
     HomePage,
     NavigationItem,
     NavigationSettings,
+    OpeningHoursDay,
+    OpeningHoursSettings,
     StandardPage,
 )
 
@@ -24,6 +28,7 @@ SECTIONS = [
     {
         # The learning centre is a page of courses/ at /learn/; this page introduces it.
         "slug": "about-learning",
+        "label_en": "Learning",
         "app_url": "/learn/",
         "title": "学习",
         "introduction": "全民自主学习平台：按人群与阶段分类的学习路径、数字素养课程和互动练习。",
@@ -39,6 +44,7 @@ SECTIONS = [
     {
         # The maker space itself is the makerspace app at /makerspace/; this page introduces it.
         "slug": "about-makerspace",
+        "label_en": "Maker space",
         "app_url": "/makerspace/",
         "title": "创客空间",
         "introduction": "众创空间：3D 打印、录音室、演播室、音乐创作、摄影与手工。",
@@ -53,6 +59,7 @@ SECTIONS = [
     {
         # The archive itself is the oral_history app at /memories/; this page introduces it.
         "slug": "about-memories",
+        "label_en": "Liaohai Memories",
         "app_url": "/memories/",
         "title": "辽海往事",
         "introduction": "辽海往事口述历史档案：听亲历者讲述辽宁的过去。",
@@ -67,6 +74,7 @@ SECTIONS = [
     },
     {
         "slug": "works",
+        "label_en": "Readers' works",
         "title": "用户作品",
         "introduction": "读者自制的视频、音频、播客、照片、文档和 3D 模型。",
         "paragraphs": [
@@ -79,6 +87,7 @@ SECTIONS = [
     },
     {
         "slug": "visit",
+        "label_en": "Opening hours and visiting",
         "title": "开放时间与到馆指南",
         "introduction": "全年 365 天开放。",
         "paragraphs": [
@@ -91,6 +100,7 @@ SECTIONS = [
     },
     {
         "slug": "accessibility",
+        "label_en": "Accessibility",
         "title": "无障碍服务",
         "introduction": "我们希望每一位读者都能方便地使用本网站和图书馆。",
         "paragraphs": [
@@ -104,6 +114,7 @@ SECTIONS = [
     },
     {
         "slug": "about",
+        "label_en": "About us",
         "title": "关于我们",
         "introduction": "辽图共享空间由辽宁省图书馆建设和运营。",
         "paragraphs": [
@@ -146,6 +157,18 @@ def _home_page() -> HomePage:
         site.save()
     sync_wagtail_site()
     return home
+
+
+def _opening_hours(site: Site) -> None:
+    """The library is open every day, 9:00–21:00, as the visitors' page says."""
+    hours = OpeningHoursSettings.for_site(site)
+    hours.note = "除夕、春节初一 9:00–16:00，其他节假日照常开放。"
+    hours.days.all().delete()
+    for weekday in range(7):
+        hours.days.add(
+            OpeningHoursDay(weekday=weekday, opens=time(9), closes=time(21), sort_order=weekday)
+        )
+    hours.save()
 
 
 def seed() -> list[str]:
@@ -193,14 +216,18 @@ def seed() -> list[str]:
     navigation = NavigationSettings.for_site(site)
     navigation.items.all().delete()
     items = [
-        NavigationItem(label=section["title"], link_url=section["app_url"])
+        NavigationItem(
+            label=section["title"], label_en=section["label_en"], link_url=section["app_url"]
+        )
         if "app_url" in section
-        else NavigationItem(label=section["title"], link_page=pages[section["slug"]])
+        else NavigationItem(
+            label=section["title"], label_en=section["label_en"], link_page=pages[section["slug"]]
+        )
         for section in SECTIONS
         if section["nav"]
     ]
     # The booking pages are an app, not a page in the tree: linked by URL, after the maker space.
-    items.insert(2, NavigationItem(label="预约", link_url="/booking/"))
+    items.insert(2, NavigationItem(label="预约", label_en="Bookings", link_url="/booking/"))
     for order, item in enumerate(items):
         item.sort_order = order
         navigation.items.add(item)
@@ -214,7 +241,13 @@ def seed() -> list[str]:
     footer.links.all().delete()
     for order, slug in enumerate(("about", "accessibility", "visit")):
         footer.links.add(
-            FooterLink(label=pages[slug].title, link_page=pages[slug], sort_order=order)
+            FooterLink(
+                label=pages[slug].title,
+                label_en=next(s["label_en"] for s in SECTIONS if s["slug"] == slug),
+                link_page=pages[slug],
+                sort_order=order,
+            )
         )
     footer.save()
+    _opening_hours(site)
     return [f"{len(pages) + 1} pages published under {home.url or '/'}"]

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -33,11 +35,26 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
+        from wagtail.models import Site
+
         from courses.selectors import continue_learning
 
+        from . import selectors
+
         context = super().get_context(request, *args, **kwargs)
-        # A signed-in learner finds the lesson to resume on the front page.
-        context["continue_learning"] = continue_learning(request.user)
+        site = Site.find_for_request(request) or self.get_site()
+        context.update(selectors.whats_on(site))
+        if request.user.is_authenticated:
+            # A signed-in reader finds their own things first: the lesson to resume, the next
+            # booking, print jobs, their works' state and the archive's answers.
+            mine = selectors.mine(request.user)
+            context.update(
+                continue_learning=continue_learning(request.user),
+                next_booking=next(iter(mine["booking"]), None),
+                print_jobs=mine["print"],
+                my_works=mine["work"],
+                access_decisions=mine["request"],
+            )
         return context
 
 
@@ -59,8 +76,50 @@ class StandardPage(Page):
         verbose_name = _("standard page")
 
 
+@dataclass(frozen=True)
+class MenuLink:
+    label_zh: str
+    label_en: str
+    href: str
+
+    @property
+    def label(self) -> str:
+        """The label in the page's language (the Chinese one when no English one was given)."""
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return self.label_en if english and self.label_en else self.label_zh
+
+
+def _kept_links(settings: models.Model, relation: str) -> list[MenuLink]:
+    """The links of a navigation or footer setting, kept in the cache between requests.
+
+    Every page shows them; reading them costs a query (and linked pages' addresses more) on
+    each request otherwise. Any change to a setting, a link or a published page drops the copy
+    (cms/signals.py), and it lives a few minutes at most.
+    """
+    from django.core.cache import cache
+
+    from .selectors import LINKS_GENERATION_KEY, generation
+
+    generation = generation(LINKS_GENERATION_KEY)
+    key = f"cms:links:{settings._meta.model_name}:{settings.pk}:{relation}:{generation}"
+    links = cache.get(key)
+    if links is None:
+        rows = getattr(settings, relation).select_related("link_page").order_by("sort_order")
+        links = [MenuLink(row.label, row.label_en, row.href) for row in rows]
+        cache.set(key, links, 300)
+    return links
+
+
 class LinkFields(models.Model):
     label = models.CharField(_("label"), max_length=40)
+    label_en = models.CharField(
+        _("label in English"),
+        max_length=40,
+        blank=True,
+        help_text=_("Shown when the site is in English; the Chinese label otherwise."),
+    )
     link_page = models.ForeignKey(
         "wagtailcore.Page",
         verbose_name=_("page"),
@@ -73,7 +132,12 @@ class LinkFields(models.Model):
         _("or an address"), max_length=300, blank=True, help_text=_("For example /accounts/login/")
     )
 
-    panels = [FieldPanel("label"), PageChooserPanel("link_page"), FieldPanel("link_url")]
+    panels = [
+        FieldPanel("label"),
+        FieldPanel("label_en"),
+        PageChooserPanel("link_page"),
+        FieldPanel("link_url"),
+    ]
 
     class Meta:
         abstract = True
@@ -95,8 +159,8 @@ class NavigationSettings(BaseSiteSetting, ClusterableModel):
     def __str__(self) -> str:
         return str(_("Navigation for %(site)s") % {"site": self.site})
 
-    def menu_items(self):
-        return self.items.select_related("link_page").order_by("sort_order")
+    def menu_items(self) -> list["MenuLink"]:
+        return _kept_links(self, "items")
 
 
 class NavigationItem(Orderable, LinkFields):
@@ -127,8 +191,80 @@ class FooterSettings(BaseSiteSetting, ClusterableModel):
     def __str__(self) -> str:
         return str(_("Footer for %(site)s") % {"site": self.site})
 
-    def link_items(self):
-        return self.links.select_related("link_page").order_by("sort_order")
+    def link_items(self) -> list["MenuLink"]:
+        return _kept_links(self, "links")
+
+
+class Weekday(models.IntegerChoices):
+    # Python's date.weekday(): Monday is 0.
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+@register_setting(icon="time")
+class OpeningHoursSettings(BaseSiteSetting, ClusterableModel):
+    """The library's opening hours per weekday, shown on the home page as "open today".
+
+    The booking engine keeps hours per location for what can be booked; these are the hours of
+    the library as a whole that librarians announce to visitors.
+    """
+
+    note = models.CharField(
+        _("note"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: hours on public holidays are announced separately."),
+    )
+
+    panels = [FieldPanel("note"), InlinePanel("days", label=_("Days"))]
+
+    class Meta:
+        verbose_name = _("opening hours")
+
+    def __str__(self) -> str:
+        return str(_("Opening hours for %(site)s") % {"site": self.site})
+
+
+class OpeningHoursDay(Orderable):
+    settings = ParentalKey(OpeningHoursSettings, related_name="days", on_delete=models.CASCADE)
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"), null=True, blank=True)
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+
+    panels = [FieldPanel("weekday"), FieldPanel("opens"), FieldPanel("closes")]
+
+    class Meta:
+        verbose_name = _("opening day")
+        verbose_name_plural = _("opening days")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(opens__isnull=True) & models.Q(closes__isnull=True))
+                | models.Q(closes__gt=models.F("opens")),
+                name="cms_opening_day_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_weekday_display()
+
+    @property
+    def is_closed(self) -> bool:
+        return self.opens is None or self.closes is None
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if (self.opens is None) != (self.closes is None):
+            raise ValidationError(
+                _("Give both the opening and the closing time, or neither for a closed day.")
+            )
+        if self.opens is not None and self.closes <= self.opens:
+            raise ValidationError({"closes": _("The library must close after it opens.")})
 
 
 class FooterLink(Orderable, LinkFields):

@@ -4,6 +4,7 @@ Used wherever a reader writes text that is shown to others (titles, descriptions
 """
 
 import html
+import re
 
 import bleach
 
@@ -40,3 +41,20 @@ def plain_text(value: str) -> str:
     """Strip every tag; what is left is escaped again by the template when shown."""
     stripped = bleach.clean(value or "", tags=set(), attributes={}, strip=True, strip_comments=True)
     return html.unescape(stripped).strip()
+
+
+_BLOCK_TAG = re.compile(r"<\s*(p|ul|ol|blockquote|pre)\b", re.IGNORECASE)
+
+
+def formatted_text(value: str) -> str:
+    """A reader's text as safe HTML that keeps the shape they typed.
+
+    Readers type into a plain textarea: blank lines separate paragraphs and single line breaks
+    stay line breaks, unless the text already brings its own paragraphs or lists (older works,
+    the demo). The result is always passed through :func:`clean_html`.
+    """
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if text and not _BLOCK_TAG.search(text):
+        blocks = [block.strip() for block in re.split(r"\n\s*\n", text) if block.strip()]
+        text = "".join("<p>" + block.replace("\n", "<br>") + "</p>" for block in blocks)
+    return clean_html(text)

@@ -95,6 +95,13 @@ KINDS = [
 ]
 
 
+def _captions(label: str, place: str) -> bytes:
+    return (
+        f"WEBVTT\n\n00:00.000 --> 00:01.500\n这是读者在{place}录制的{label}。\n\n"
+        f"00:01.500 --> 00:03.000\n感谢收看收听。\n"
+    ).encode()
+
+
 def seed() -> list[str]:
     maker = User.objects.filter(email="maker@demo.liaotu.cn").first()
     reader = User.objects.filter(email="reader@demo.liaotu.cn").first()
@@ -134,6 +141,9 @@ def seed() -> list[str]:
                     licence=licences[index % len(licences)],
                 )
                 work.tags.set([TAGS[index % len(TAGS)], label])
+                if kind in works.CAPTIONED_KINDS:
+                    # Recordings are published with captions, as readers' must be.
+                    work = works.set_captions(work=work, user=owner, data=_captions(label, place))
                 if index < 9:
                     works.submit_for_review(work=work, user=owner)
                     if index < 7:

@@ -29,7 +29,10 @@ class WorkForm(forms.ModelForm):
         fields = ["title", "description", "licence", "language", "collection"]
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
         help_texts = {
-            "description": _("Plain text; simple formatting such as bold and links is kept."),
+            "description": _(
+                "Plain text: paragraphs and line breaks are kept as you type them, and web "
+                "addresses become links."
+            ),
             "licence": _("How others may use your work. Creative Commons licences allow sharing."),
         }
 
@@ -49,14 +52,31 @@ class ReasonForm(forms.Form):
 
 
 class ModerationForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[("approve", _("Approve")), ("reject", _("Reject")), ("take_down", _("Take down"))]
-    )
+    ACTIONS = {
+        "approve": _("Approve"),
+        "reject": _("Reject"),
+        "take_down": _("Take down"),
+        "dismiss": _("Keep published and close the reports"),
+    }
+    # What a moderator can decide about a work in each state (the services check again).
+    BY_STATE = {
+        "pending": ("approve", "reject"),
+        "published": ("take_down", "dismiss"),
+    }
+
+    action = forms.ChoiceField(label=_("Decision"), choices=list(ACTIONS.items()))
     reason = forms.CharField(
         label=_("Reason (sent to the reader)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, state: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if state in self.BY_STATE:
+            self.fields["action"].choices = [
+                (key, self.ACTIONS[key]) for key in self.BY_STATE[state]
+            ]
 
 
 class GalleryFilterForm(forms.Form):
@@ -86,7 +106,10 @@ class CommentForm(forms.Form):
 class CaptionsForm(forms.Form):
     captions = forms.FileField(
         label=_("Captions (WebVTT file)"),
-        help_text=_("Captions let deaf and hard-of-hearing readers follow your video or audio."),
+        help_text=_(
+            "Required before a video or audio work can be submitted for publication: captions "
+            "let deaf and hard-of-hearing readers follow it."
+        ),
     )
 
 

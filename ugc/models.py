@@ -129,6 +129,7 @@ class ModerationAction(models.Model):
         REJECT = "reject", _("Rejected")
         TAKE_DOWN = "take_down", _("Taken down")
         WITHDRAW = "withdraw", _("Withdrawn by the owner")
+        DISMISS = "dismiss", _("Reports dismissed, kept published")
 
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="moderation_actions")
     actor = models.ForeignKey(

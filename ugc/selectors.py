@@ -1,12 +1,12 @@
 """Reads for readers' works."""
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from media.models import StoredFile
 
-from .models import Collection, Comment, Work, WorkState
+from .models import Collection, Comment, Report, Work, WorkState
 
 
 def _with_media(works: QuerySet[Work]) -> QuerySet[Work]:
@@ -86,11 +86,22 @@ def published_in_collection(*, collection: Collection) -> QuerySet[Work]:
 
 
 def reported_works() -> QuerySet[Work]:
-    """Published works with open reports, most reported first."""
+    """Published works with at least one open report, most reported first.
+
+    Works whose reports are all resolved (or that were never reported) are left out: the
+    moderators' queue must show only what still needs a decision. Each work carries its open
+    reports, oldest first, as ``open_report_list``.
+    """
+    open_reports = Report.objects.filter(resolved_at__isnull=True).order_by("created_at")
     return (
-        _with_media(
-            Work.objects.filter(state=WorkState.PUBLISHED, reports__resolved_at__isnull=True)
-        )
-        .annotate(open_reports=Count("reports"))
+        Work.objects.filter(state=WorkState.PUBLISHED)
+        .annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
+        .filter(open_reports__gt=0)
+        .select_related("owner")
+        .prefetch_related(Prefetch("reports", queryset=open_reports, to_attr="open_report_list"))
         .order_by("-open_reports", "-published_at")
     )
+
+
+def open_reports_of(*, work: Work) -> QuerySet[Report]:
+    return Report.objects.filter(work=work, resolved_at__isnull=True).order_by("created_at")

@@ -39,6 +39,8 @@ from .models import (
 Action = ModerationAction.Action
 # Kinds whose original file is itself what readers get once the work is published.
 PUBLISH_ORIGINAL = {"document", "model"}
+# Kinds that are published only with captions (for audio: a timed transcript).
+CAPTIONED_KINDS = {"video", "audio"}
 
 
 def _clean_fields(*, title: str, description: str) -> tuple[str, str]:
@@ -180,6 +182,11 @@ def submit_for_review(*, work: Work, user: User) -> Work:
         raise PermissionDenied
     if not MediaAsset.objects.filter(pk=work.asset_id, status=ProcessingStatus.READY).exists():
         raise ValidationError(_("The work can be submitted once its processing has finished."))
+    if work.kind in CAPTIONED_KINDS and not work.captions_id:
+        # The library promises captions or a transcript for every published recording.
+        raise ValidationError(
+            _("Please add captions (a WebVTT file) before submitting a video or audio work.")
+        )
     return _transition(
         work.pk,
         expected={WorkState.PRIVATE, WorkState.REJECTED},
@@ -257,6 +264,30 @@ def take_down(*, work: Work, moderator: User, reason: str) -> Work:
     _move_published_files(work, Visibility.PRIVATE)
     Report.objects.filter(work=work, resolved_at__isnull=True).update(resolved_at=timezone.now())
     _notify_owner(work, "taken_down")
+    return work
+
+
+@transaction.atomic
+def dismiss_reports(*, work: Work, moderator: User, reason: str = "") -> Work:
+    """The moderator looked at the reports and keeps the work published: the reports close.
+
+    The decision is recorded like any other, so the audit trail says who kept it and why.
+    """
+    _require_moderator(moderator)
+    work = Work.objects.select_for_update().get(pk=work.pk)
+    if work.state != WorkState.PUBLISHED:
+        raise ValidationError(
+            _("This work is now “%(state)s”; the action no longer applies.")
+            % {"state": work.get_state_display()}
+        )
+    closed = Report.objects.filter(work=work, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
+    if not closed:
+        raise ValidationError(_("This work has no open reports."))
+    ModerationAction.objects.create(
+        work=work, actor=moderator, action=Action.DISMISS, reason=plain_text(reason)
+    )
     return work
 
 

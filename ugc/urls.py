@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/<int:user_id>/", views.profile, name="profile"),
     path("collections/<int:collection_id>/", views.collection_detail, name="collection"),
     path("<uuid:pk>/", views.work_detail, name="work"),
+    path("<uuid:pk>/status/", views.work_status, name="status"),
     path("<uuid:pk>/edit/", views.edit_work, name="edit"),
     path("<uuid:pk>/delete/", views.delete_work, name="delete"),
     path("<uuid:pk>/submit/", views.submit_work, name="submit"),

@@ -5,11 +5,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from core.sanitize import formatted_text
 from core.views import error_text
+from media.models import ProcessingStatus
 from media.sniff import ALLOWED_EXTENSIONS
 
 from . import selectors, services
@@ -61,25 +64,55 @@ def waveform_path(peaks: list[float]) -> dict | None:
     return {"width": len(peaks), "path": bars}
 
 
-def work_detail(request: HttpRequest, pk) -> HttpResponse:
-    work = _visible_or_404(request, pk)
-    context = {
+def _settled(work: Work) -> bool:
+    """Processing has come to an end (ready or failed): nothing will change by itself."""
+    return work.asset.status in (ProcessingStatus.READY, ProcessingStatus.FAILED)
+
+
+def _media_context(request: HttpRequest, work: Work) -> dict:
+    return {
         "work": work,
         "is_owner": request.user.is_authenticated and work.owner_id == request.user.pk,
         "can_moderate": request.user.has_perm("ugc.moderate_work"),
         "files": {d.role: d.file for d in work.asset.derivatives.all()},
         "original": work.asset.original,
-        "report_form": ReasonForm(),
-        "moderation_form": ModerationForm(),
         "waveform": waveform_path(work.asset.probe.get("peaks") or []),
+        "settled": _settled(work),
+    }
+
+
+def work_detail(request: HttpRequest, pk) -> HttpResponse:
+    work = _visible_or_404(request, pk)
+    context = {
+        **_media_context(request, work),
+        # Readers' text keeps its paragraphs; cleaned again here, never trusted as stored.
+        "description": mark_safe(formatted_text(work.description)),  # noqa: S308
+        "report_form": ReasonForm(),
+        "moderation_form": ModerationForm(state=work.state),
         "comments": selectors.comments_for(work=work, user=request.user),
         "comment_form": CommentForm(),
         "captions_form": CaptionsForm(),
+        "open_reports": selectors.open_reports_of(work=work)
+        if request.user.has_perm("ugc.moderate_work")
+        else [],
         "favourite_count": work.favourites.count(),
         "is_favourite": request.user.is_authenticated
         and work.favourites.filter(user=request.user).exists(),
     }
     return render(request, "ugc/work_detail.html", context)
+
+
+def work_status(request: HttpRequest, pk) -> HttpResponse:
+    """The state and media of a work, polled by its page while the file is being processed.
+
+    The fragment stops asking once processing has settled, so a finished work costs nothing.
+    While nothing has changed since the status the page shows (``seen``) the answer is 204 and
+    htmx swaps nothing, so the page's polite live region announces only real changes.
+    """
+    work = _visible_or_404(request, pk)
+    if request.GET.get("seen") == work.asset.status:
+        return HttpResponse(status=204)
+    return render(request, "ugc/_work_media.html", _media_context(request, work))
 
 
 def profile(request: HttpRequest, user_id: int) -> HttpResponse:
@@ -260,8 +293,10 @@ def moderate(request: HttpRequest, pk) -> HttpResponse:
             services.approve(work=work, moderator=request.user)
         elif action == "reject":
             services.reject(work=work, moderator=request.user, reason=reason)
-        else:
+        elif action == "take_down":
             services.take_down(work=work, moderator=request.user, reason=reason)
+        else:
+            services.dismiss_reports(work=work, moderator=request.user, reason=reason)
     except ValidationError as error:
         messages.error(request, error_text(error))
         return redirect("ugc:work", pk=work.pk)

@@ -1,5 +1,7 @@
 """Staff sign in with a TOTP code and work in the Wagtail admin under the site's CSP."""
 
+import re
+
 import pyotp
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
@@ -39,3 +41,45 @@ def test_librarian_signs_in_with_totp_and_edits_a_page(demo_site, page):
     title.wait_for()
     assert title.input_value() == "欢迎来到辽图共享空间"
     assert blocked == []
+
+
+@pytest.mark.parametrize("size", [(375, 812), (1280, 900)], ids=["phone", "desktop"])
+def test_librarian_edits_and_publishes_the_home_page(demo_site, page, size):
+    """The seeded home page can be edited and published as it is, in Chinese, on any screen;
+    the visitors' page shows the change at once."""
+    from tests.services import axe_violations
+
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    secret = pyotp.random_base32()
+    librarian = services.create_account(
+        email="editor@example.org", password="a-long-library-password", role=roles.LIBRARIAN_ADMIN
+    )
+    TOTP.activate(librarian, secret)
+    page.goto("/accounts/login/?next=/admin/")
+    page.get_by_label("电子邮箱").fill("editor@example.org")
+    page.get_by_label("密码", exact=False).first.fill("a-long-library-password")
+    page.get_by_role("button", name="登录").last.click()
+    page.wait_for_url("**/accounts/2fa/authenticate/**")
+    page.get_by_label("代码").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="登录").last.click()
+    page.wait_for_url("**/admin/**")
+
+    page.goto("/")
+    assert axe_violations(page) == []
+    home = HomePage.objects.get()
+    page.goto(f"/admin/pages/{home.pk}/edit/")
+    title = page.locator("#id_hero_title")
+    title.wait_for()
+    title.fill("欢迎来到辽图共享空间：冬季开放")
+    publish = page.locator("button[name='action-publish']")
+    if not publish.is_visible():
+        page.locator("footer [data-w-dropdown-target='toggle']").last.click()
+    publish.click()
+    page.wait_for_url(re.compile(r"/admin/pages/\d+/"))
+    assert "Moderators approval" not in page.content()
+    home.refresh_from_db()
+    assert home.hero_title == "欢迎来到辽图共享空间：冬季开放" and home.live
+    assert not home.has_unpublished_changes
+
+    page.goto("/")
+    assert page.locator("h1").inner_text() == "欢迎来到辽图共享空间：冬季开放"

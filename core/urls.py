@@ -8,4 +8,6 @@ urlpatterns = [
     path("preferences/display/", views.display_preferences, name="display-preferences"),
     path("notifications/", views.notifications, name="notifications"),
     path("preferences/language/", views.set_language, name="set-language"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -1,16 +1,21 @@
+from functools import cache
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
 from .forms import DisplayPreferencesForm, LanguageForm
 from .models import Notification
 from .preferences import DisplayPreferences
+from .siteurl import absolute
 
 
 def error_text(error: ValidationError) -> str:
@@ -70,3 +75,55 @@ def notifications(request: HttpRequest) -> HttpResponse:
     items = Notification.objects.filter(user=request.user)[:100]
     unread = sum(1 for item in items if item.read_at is None)
     return render(request, "core/notifications.html", {"items": items, "unread": unread})
+
+
+# Crawlers may read the public pages; they are asked to keep out of the admin, sign-in and
+# account pages, the desks and the readers' own pages (all of which need a session anyway), file
+# delivery, site search (endless result pages) and the private calendar feeds.
+ROBOTS_DISALLOWED_URL_NAMES = [
+    "wagtailadmin_home",
+    "account_login",
+    "core:notifications",
+    "core:display-preferences",
+    "search",
+    "booking:mine",
+    "booking:staff-calendar",
+    "makerspace:me",
+    "makerspace:submit",
+    "makerspace:farm",
+    "oral_history:desk",
+    "ugc:mine",
+    "ugc:new",
+    "ugc:moderation",
+    "courses:record",
+]
+ROBOTS_DISALLOWED_PREFIXES = ["/files/", "/booking/b/", "/booking/feed/", "/makerspace/jobs/"]
+
+
+def _robots_prefix(name: str) -> str:
+    """The folder a URL name lives in (``/accounts/login/`` → ``/accounts/``) or the URL itself."""
+    path = reverse(name)
+    return "/accounts/" if path.startswith("/accounts/") else path
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    named = [_robots_prefix(name) for name in ROBOTS_DISALLOWED_URL_NAMES]
+    disallowed = dict.fromkeys([*named, *ROBOTS_DISALLOWED_PREFIXES])
+    lines = ["User-agent: *", "Allow: /", *(f"Disallow: {path}" for path in disallowed)]
+    # The sitemap's address comes from SITE_URL, never from the request's Host header.
+    lines += ["", f"Sitemap: {absolute(reverse('sitemap-index'))}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@cache
+def _favicon_bytes() -> bytes:
+    return (settings.BASE_DIR / "site" / "static" / "favicon.ico").read_bytes()
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to; pages also link the SVG."""
+    return HttpResponse(_favicon_bytes(), content_type="image/vnd.microsoft.icon")

@@ -258,3 +258,15 @@ def test_disk_sink_writes_at_the_offset_and_drops_what_lay_beyond(user, backend)
     assert sink.write(offset=30, stream=io.BytesIO(b"c" * 5), length=40) == 5
     assert sink.write(offset=35, stream=io.BytesIO(b"d" * 30), length=3) == 3
     assert sink.path.read_bytes() == b"a" * 20 + b"b" * 10 + b"c" * 5 + b"d" * 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("backend", ["disk"], indirect=True)
+def test_disk_sink_never_reads_past_the_length_across_several_reads(user, backend, monkeypatch):
+    # Small reads, so that the announced length spans several of them and the last one must
+    # ask for only what is left: a body with more bytes than announced is cut exactly.
+    monkeypatch.setattr(uploads, "STREAM_CHUNK", 4)
+    upload = uploads.create_upload(user=user, filename="a.wav", length=100)
+    sink = uploads.sink_for(upload)
+    assert sink.write(offset=0, stream=io.BytesIO(b"0123456789EXTRA"), length=10) == 10
+    assert sink.path.read_bytes() == b"0123456789"

@@ -184,10 +184,12 @@ def pseudo_locale(monkeypatch):
         result = original_pgettext(context, message)
         return result if OPEN in result else _wrap(result, message)
 
-    monkeypatch.setattr(trans_real, "pgettext", pgettext)
     # django.utils.translation keeps the functions it looked up once (Trans.__getattr__): put
-    # ours there too, so that monkeypatch's undo restores (or forgets) them after the test.
+    # ours there too. This comes first: monkeypatch reads the old value to restore it, and that
+    # read makes Trans look the function up, which must still find the real one (patched
+    # second, the undo would put the pseudo-locale back for every later test).
     monkeypatch.setattr(translation._trans, "pgettext", pgettext, raising=False)
+    monkeypatch.setattr(trans_real, "pgettext", pgettext)
     yield
 
 
@@ -415,3 +417,12 @@ def test_in_english_the_navigation_and_our_pages_are_english(client, demo_site):
         ">Bookings</a>",
     ):
         assert text in html, text
+
+
+def test_the_pseudo_locale_is_gone_after_its_test(client, demo_site):
+    # Runs after the tests above (same module, file order): nothing of the pseudo-locale is left.
+    from django.utils.translation import pgettext, pgettext_lazy
+
+    assert OPEN not in pgettext("archive part", "Recording")
+    assert OPEN not in str(pgettext_lazy("archive part", "Recording"))
+    assert OPEN not in client.get("/").content.decode()

@@ -10,6 +10,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+# The booking engine's weekdays (Python's date.weekday(): Monday is 0), shared by opening hours.
+from booking.models import Weekday
+
 from .blocks import BodyBlock
 
 
@@ -193,17 +196,6 @@ class FooterSettings(BaseSiteSetting, ClusterableModel):
 
     def link_items(self) -> list["MenuLink"]:
         return _kept_links(self, "links")
-
-
-class Weekday(models.IntegerChoices):
-    # Python's date.weekday(): Monday is 0.
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
 
 
 @register_setting(icon="time")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.forms import NativeDateInput
 
 from .models import Location, Resource, ResourceKind
 
@@ -81,7 +82,7 @@ class CalendarFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *ResourceKind.choices], required=False
     )
-    day = forms.DateField(label=_("From"), required=False, widget=forms.DateInput({"type": "date"}))
+    day = forms.DateField(label=_("From"), required=False, widget=NativeDateInput())
     span = forms.ChoiceField(
         label=_("Show"), choices=[("day", _("One day")), ("week", _("One week"))], required=False
     )

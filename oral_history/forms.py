@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import NativeDateInput
+
 from .models import AccessLevel, Collection, Consent, TakedownRequest
 
 
@@ -39,7 +41,7 @@ class TranscriptForm(forms.Form):
     )
     access_level = forms.ChoiceField(label=_("Access level"), choices=AccessLevel.choices)
     embargo_until = forms.DateField(
-        label=_("Embargo until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Embargo until"), required=False, widget=NativeDateInput()
     )
 
     def clean(self):
@@ -70,7 +72,7 @@ class RedactionForm(forms.Form):
 class AccessForm(forms.Form):
     access_level = forms.ChoiceField(label=_("Access level"), choices=AccessLevel.choices)
     embargo_until = forms.DateField(
-        label=_("Embargo until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Embargo until"), required=False, widget=NativeDateInput()
     )
     reason = forms.CharField(label=_("Reason for the change"), max_length=500)
 
@@ -93,7 +95,7 @@ class ConsentForm(forms.ModelForm):
         model = Consent
         fields = ["narrator", "signed_on", "scope", "verbal_consent_at", "minor", "guardian_name",
                   "guardian_relationship", "notes"]  # fmt: skip
-        widgets = {"signed_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"signed_on": NativeDateInput()}
 
     def __init__(self, *args, interview=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

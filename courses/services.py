@@ -307,6 +307,9 @@ def submit_quiz(
         raise LearningError(_("This quiz does not exist."))
     enrol(user=user, course=lesson.course)
     questions = quiz["questions"]
+    if not any(answers.get(str(number)) for number in range(len(questions))):
+        # Nothing chosen is a slip of the finger, not an attempt: it is neither marked nor kept.
+        raise LearningError(_("Choose an answer first."), code="quiz_empty")
     marked, correct = [], 0
     for number, question in enumerate(questions):
         chosen = answers.get(str(number), [])

@@ -24,6 +24,7 @@ from courses.models import (
     LessonProgress,
     PointsEntry,
     ProgressEvent,
+    QuizAttempt,
 )
 
 from .factories import QUIZ, badge, course, lessons_of
@@ -75,6 +76,15 @@ def test_quizzes_are_scored_on_the_server_and_answers_never_reach_the_page(user)
         services.submit_quiz(user=user, lesson=second, block_id=block_id, answers={"0": "all"})
     with pytest.raises(ValidationError):
         services.submit_quiz(user=user, lesson=second, block_id="nope", answers={})
+
+
+@pytest.mark.parametrize("answers", [{}, {"0": [], "1": []}, {"7": [0]}])
+def test_a_quiz_sent_with_nothing_chosen_is_refused_and_not_counted(user, answers):
+    _first, second = lessons_of(course())
+    with pytest.raises(ValidationError) as refused:
+        services.submit_quiz(user=user, lesson=second, block_id=_quiz_id(second), answers=answers)
+    assert refused.value.code == "quiz_empty"
+    assert not QuizAttempt.objects.filter(user=user).exists()
 
 
 def test_the_quiz_view_marks_answers_and_completes_the_course(user):

@@ -133,3 +133,13 @@ def test_todays_hours_come_from_the_librarians_setting(client, demo_site):
     today.opens, today.closes = dt.time(13, 30), dt.time(17)
     today.save()
     assert "13:30–17:00" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_home_page_title_names_the_site_once(client, demo_site):
+    html = client.get("/").content.decode()
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.count("辽图共享空间") == 1, title
+    # Other pages still say where they are, then the site.
+    about = client.get("/search/").content.decode()
+    assert about.split("<title>", 1)[1].split("</title>", 1)[0].endswith(" · 辽图共享空间")

@@ -44,3 +44,26 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
+
+
+_VOCABULARY: dict[int, tuple[list[str], list[int]]] = {}
+
+
+def chinese_vocabulary(*, shortest: int = 1) -> tuple[list[str], list[int]]:
+    """Chinese words of jieba's dictionary (``shortest`` to 4 characters) with cumulative
+    frequencies, for drawing realistic text: ``words[bisect(cumulative, r * total)]``."""
+    if shortest not in _VOCABULARY:
+        from itertools import accumulate
+
+        import jieba
+
+        path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+        words, freqs = [], []
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                word, freq, *_ = line.split()
+                if shortest <= len(word) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in word):
+                    words.append(word)
+                    freqs.append(int(freq))
+        _VOCABULARY[shortest] = (words, list(accumulate(freqs)))
+    return _VOCABULARY[shortest]

@@ -24,9 +24,8 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from itertools import accumulate
 
-from _setup import percentile, setup_django
+from _setup import chinese_vocabulary, percentile, setup_django
 
 TOTAL = int(os.environ.get("BENCH_INTERVIEWS", "10000"))
 SAMPLE = min(TOTAL, int(os.environ.get("BENCH_INDEX_SAMPLE", "200")))
@@ -35,29 +34,9 @@ CUE_SECONDS = 8
 BATCH = 100
 PREFIX = "BENCH-"
 
-_vocabulary: tuple[list[str], list[int]] | None = None
-
-
-def vocabulary() -> tuple[list[str], list[int]]:
-    """Chinese words of jieba's dictionary with cumulative frequencies."""
-    global _vocabulary
-    if _vocabulary is None:
-        import jieba
-
-        path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-        words, freqs = [], []
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                word, freq, *_ = line.split()
-                if len(word) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in word):
-                    words.append(word)
-                    freqs.append(int(freq))
-        _vocabulary = (words, list(accumulate(freqs)))
-    return _vocabulary
-
 
 def sentence_stream(rng: random.Random):
-    words, cumulative = vocabulary()
+    words, cumulative = chinese_vocabulary(shortest=1)
     total = cumulative[-1]
     while True:
         count = rng.randint(6, 14)
@@ -149,7 +128,7 @@ def main() -> None:
     if existing != TOTAL:
         print(f"building the corpus: {TOTAL} interviews of about {CHARS} characters")
         Interview.objects.filter(accession_number__startswith=PREFIX).delete()
-        vocabulary()
+        chinese_vocabulary(shortest=1)
         from core import textsearch
 
         textsearch._jieba()
@@ -186,7 +165,7 @@ def main() -> None:
         passages, size = cursor.fetchone()
     print(f"corpus: {TOTAL} interviews, {passages} passages, passage table + index {size}")
 
-    words, cumulative = vocabulary()
+    words, cumulative = chinese_vocabulary(shortest=1)
     rng = random.Random(7)
     # Everyday words: the 200th–3000th most frequent two-character words of the dictionary.
     ranked = sorted(

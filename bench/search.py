@@ -29,38 +29,17 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from itertools import accumulate
 
-from _setup import percentile, setup_django
+from _setup import chinese_vocabulary, percentile, setup_django
 
 PER_KIND = int(os.environ.get("BENCH_SEARCH_ITEMS", "10000"))
 KINDS = ["page", "learning", "booking", "equipment", "work", "archive"]
 BATCH = 500
 SOURCE = "bench."
 
-_vocabulary: tuple[list[str], list[int]] | None = None
-
-
-def vocabulary() -> tuple[list[str], list[int]]:
-    """Chinese words of jieba's dictionary (2–4 characters) with cumulative frequencies."""
-    global _vocabulary
-    if _vocabulary is None:
-        import jieba
-
-        path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-        words, freqs = [], []
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                word, freq, *_ = line.split()
-                if 2 <= len(word) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in word):
-                    words.append(word)
-                    freqs.append(int(freq))
-        _vocabulary = (words, list(accumulate(freqs)))
-    return _vocabulary
-
 
 def phrase(rng: random.Random, count: int) -> str:
-    words, cumulative = vocabulary()
+    words, cumulative = chinese_vocabulary(shortest=2)
     total = cumulative[-1]
     return "".join(words[bisect.bisect(cumulative, rng.random() * total)] for _ in range(count))
 
@@ -125,7 +104,7 @@ def main() -> None:
     if existing != PER_KIND * len(KINDS) or os.environ.get("BENCH_SEARCH_REBUILD"):
         print(f"building the corpus: {PER_KIND} items of each of {len(KINDS)} kinds")
         SearchEntry.objects.filter(source__startswith=SOURCE).delete()
-        vocabulary()
+        chinese_vocabulary(shortest=2)
         jobs = [
             (kind, list(range(start, min(start + BATCH, PER_KIND))))
             for kind in KINDS
@@ -150,7 +129,7 @@ def main() -> None:
         entries, size = cursor.fetchone()
     print(f"corpus: {entries} entries ({real} from the demo content), table + indexes {size}")
 
-    words, cumulative = vocabulary()
+    words, cumulative = chinese_vocabulary(shortest=2)
     ranked = sorted(
         ((cumulative[i] - (cumulative[i - 1] if i else 0), w) for i, w in enumerate(words)),
         reverse=True,

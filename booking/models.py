@@ -129,13 +129,23 @@ class Qualification(models.Model):
 
 class UserQualification(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="qualifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="qualifications",
+        verbose_name=_("reader"),
     )
-    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="+")
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="+", verbose_name=_("qualification")
+    )
     granted_at = models.DateTimeField(_("granted at"))
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
     )
 
     class Meta:
@@ -196,7 +206,9 @@ class Resource(ClusterableModel):
     blocks its ancestors and descendants for that time (not its siblings).
     """
 
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="resources")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="resources", verbose_name=_("location")
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -205,7 +217,9 @@ class Resource(ClusterableModel):
         related_name="children",
         verbose_name=_("inside"),
     )
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="resources")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="resources", verbose_name=_("category")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=ResourceKind.choices)
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), unique=True)
@@ -236,7 +250,12 @@ class Resource(ClusterableModel):
         verbose_name=_("only for"),
     )
     required_qualification = models.ForeignKey(
-        Qualification, on_delete=models.PROTECT, null=True, blank=True, related_name="resources"
+        Qualification,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resources",
+        verbose_name=_("required qualification"),
     )
     required_group = models.ForeignKey(
         Group,
@@ -308,12 +327,24 @@ class EventSeries(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
     resource = models.ForeignKey(
-        Resource, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Resource,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resource"),
     )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
     )
     capacity = models.PositiveIntegerField(_("places"))
     weekdays = ArrayField(
@@ -336,16 +367,33 @@ class Event(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="events")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="events", verbose_name=_("location")
+    )
     # The room it is held in, or the human-library book who talks; blocked for its duration.
     resource = models.ForeignKey(
-        Resource, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        Resource,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("resource"),
     )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("category"),
     )
     series = models.ForeignKey(
-        EventSeries, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        EventSeries,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("series"),
     )
     capacity = models.PositiveIntegerField(_("places"))
     starts_at = models.DateTimeField(_("starts at"))
@@ -359,7 +407,12 @@ class Event(models.Model):
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
     # The booking that holds ``resource`` for this event.
     room_booking = models.OneToOneField(
-        "Booking", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "Booking",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("room booking"),
     )
 
     class Meta:
@@ -557,12 +610,15 @@ class BookingSuspension(models.Model):
     """A reader may not book until ``until`` (after repeated no-shows, or by staff)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="booking_suspensions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="booking_suspensions",
+        verbose_name=_("reader"),
     )
     until = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reader told at"))
 
     class Meta:
         verbose_name = _("booking suspension")

@@ -19,6 +19,8 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSetGroup,
 )
 
+from core.admin_columns import yes_no
+
 from . import services
 from .models import (
     BookingSuspension,
@@ -104,7 +106,7 @@ class UserQualificationViewSet(SnippetViewSet):
 class ResourceViewSet(SnippetViewSet):
     model = Resource
     icon = "cogs"
-    list_display = ["name", "kind", "location", "parent", "is_active"]
+    list_display = ["name", "kind", "location", "parent", yes_no(Resource, "is_active")]
     list_filter = ["kind", "location", "is_active"]
     search_fields = ["name", "description"]
     panels = [
@@ -161,7 +163,7 @@ class EventViewSet(SnippetViewSet):
     icon = "date"
     add_view_class = EventCreateView
     edit_view_class = EventEditView
-    list_display = ["title", "kind", "starts_at", "capacity", "is_cancelled"]
+    list_display = ["title", "kind", "starts_at", "capacity", yes_no(Event, "is_cancelled")]
     list_filter = ["kind", "location", "is_cancelled"]
     panels = [
         FieldPanel("title"),

@@ -13,7 +13,8 @@ never shows more than the app's pages do) and the ``Document`` a row gives. This
 Why one table rather than a query per app: the results page needs every kind's count and best
 hits at once, and a single GIN-indexed query with a window per kind stays fast (bench/search.py)
 where six queries with six rankings would not. Changes made with ``QuerySet.update()`` send no
-signal; the rebuild command puts those right.
+signal; the nightly rebuild (``core.tasks.rebuild_search_index``, Celery beat) and the command
+put those right.
 """
 
 from __future__ import annotations
@@ -263,6 +264,9 @@ def _documents(source: Source) -> Iterator[tuple[str, Document]]:
             yield str(row.pk), document
 
 
+_REBUILD_LOCK = 0x5345_4152  # "SEAR": one rebuild of the index at a time
+
+
 def rebuild(*, kinds: Iterable[str] | None = None) -> dict[str, int]:
     """Replace the entries of the sources of ``kinds`` (all by default) with what they give
     now. Entries of any other source (bench/search.py's synthetic ones) are left alone."""
@@ -270,6 +274,10 @@ def rebuild(*, kinds: Iterable[str] | None = None) -> dict[str, int]:
     chosen = [source for source in sources() if source.kind in wanted]
     counts: dict[str, int] = {}
     with transaction.atomic():
+        # Two rebuilds at once (two beats, or the command during the nightly task) take turns:
+        # the second waits, then replaces the first one's rows instead of colliding with them.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REBUILD_LOCK])
         SearchEntry.objects.filter(source__in=[s.label for s in chosen]).delete()
         for source in chosen:
             rows = [

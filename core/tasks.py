@@ -42,3 +42,12 @@ def enqueue(task: Task, *args: Any, **kwargs: Any) -> Callable[[], None]:
 @shared_task(base=IdempotentTask, bind=True, name="core.tasks.record_heartbeat")
 def record_heartbeat(self: Task) -> None:
     services.record_heartbeat(name="worker", hostname=self.request.hostname or "")
+
+
+@shared_task(base=IdempotentTask, name="core.tasks.rebuild_search_index")
+def rebuild_search_index() -> dict[str, int]:
+    """Nightly: rows changed without signals (``QuerySet.update()``, a reverse many-to-many
+    clear, a fix in the database shell) reach the search index within a day at the latest."""
+    from . import search
+
+    return search.rebuild()

@@ -13,8 +13,6 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -54,10 +52,19 @@ class LearningMedia(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     asset = models.ForeignKey(
-        "media.MediaAsset", null=True, on_delete=models.PROTECT, related_name="+"
+        "media.MediaAsset",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("media file"),
     )
     captions = models.ForeignKey(
-        "media.StoredFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "media.StoredFile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("captions"),
     )
     transcript = models.TextField(_("transcript"), blank=True)
 
@@ -558,18 +565,31 @@ class BadgeClass(models.Model):
 
 class Assertion(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    badge = models.ForeignKey(BadgeClass, on_delete=models.PROTECT, related_name="assertions")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="badges"
+    badge = models.ForeignKey(
+        BadgeClass, on_delete=models.PROTECT, related_name="assertions", verbose_name=_("badge")
     )
-    course = models.ForeignKey(CoursePage, null=True, on_delete=models.SET_NULL, related_name="+")
-    salt = models.CharField(max_length=32)
-    identity = models.CharField(max_length=80)  # "sha256$" + hex of email + salt
-    issued_on = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revocation_reason = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="badges",
+        verbose_name=_("learner"),
+    )
+    course = models.ForeignKey(
+        CoursePage, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("course")
+    )
+    salt = models.CharField(max_length=32, verbose_name=_("salt"))
+    # "sha256$" + hex of email + salt
+    identity = models.CharField(max_length=80, verbose_name=_("hashed identity"))
+    issued_on = models.DateTimeField(auto_now_add=True, verbose_name=_("issued on"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    revocation_reason = models.CharField(
+        max_length=200, blank=True, verbose_name=_("reason for revoking")
+    )
 
     class Meta:
+        verbose_name = _("badge awarded")
+        verbose_name_plural = _("badges awarded")
         constraints = [
             models.UniqueConstraint(
                 fields=["badge", "user", "course"], name="courses_badge_once_per_course"
@@ -598,19 +618,6 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.code
-
-
-class SearchEntry(models.Model):
-    """Segmented text of live courses and lessons (core.textsearch), for Chinese search."""
-
-    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="+")
-    search = SearchVectorField()
-
-    class Meta:
-        indexes = [GinIndex(fields=["search"], name="courses_search")]
-
-    def __str__(self) -> str:
-        return str(self.page_id)
 
 
 # --- H5P -------------------------------------------------------------------------------------
@@ -671,21 +678,28 @@ class H5PContent(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(_("title"), max_length=255)
-    main_library = models.CharField(max_length=127)
-    h5p_json = models.JSONField()
-    content_files = models.JSONField(default=list)  # paths under content/
-    libraries = models.ManyToManyField(H5PLibrary, related_name="contents")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    main_library = models.CharField(max_length=127, verbose_name=_("main library"))
+    h5p_json = models.JSONField(verbose_name=_("package description (h5p.json)"))
+    # paths under content/
+    content_files = models.JSONField(default=list, verbose_name=_("content files"))
+    libraries = models.ManyToManyField(
+        H5PLibrary, related_name="contents", verbose_name=_("libraries")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.READY
     )
     # While held: where the uploaded package waits, and what its new libraries hold (shown to
     # the administrator who decides: folder, version, digest and each file's size and SHA-256).
-    held_package_key = models.CharField(max_length=255, blank=True)
-    held_libraries = models.JSONField(default=list, blank=True)
+    held_package_key = models.CharField(max_length=255, blank=True, verbose_name=_("held package"))
+    held_libraries = models.JSONField(default=list, blank=True, verbose_name=_("held libraries"))
     review_note = models.TextField(_("reason"), blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -693,8 +707,9 @@ class H5PContent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("reviewed by"),
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
 
     objects = H5PContentQuerySet.as_manager()
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import AudienceGroup, User
-from core import textsearch
 
 from .models import (
     Assertion,
@@ -21,7 +20,6 @@ from .models import (
     PathCourse,
     PointsEntry,
     QuizAttempt,
-    SearchEntry,
     Subscription,
 )
 
@@ -204,26 +202,6 @@ def record_of(user: User) -> LearningRecord:
         points=points_of(user),
         time_spent_seconds=sum(p.time_spent_seconds for p in lessons),
     )
-
-
-def search(query: str, *, limit: int = 30) -> list:
-    tsquery = textsearch.search_query(query)
-    if tsquery is None:
-        return []
-    from django.contrib.postgres.search import SearchRank
-    from django.db.models import F
-    from wagtail.models import Page
-
-    live = Page.objects.live().public().values("pk")
-    entries = (
-        SearchEntry.objects.filter(search=tsquery, page__in=live)
-        .annotate(rank=SearchRank(F("search"), tsquery, cover_density=True))
-        .order_by("-rank", "page_id")
-        .values_list("page_id", flat=True)[:limit]
-    )
-    ids = list(entries)
-    pages = {p.pk: p for p in Page.objects.filter(pk__in=ids).specific()}
-    return [pages[pk] for pk in ids if pk in pages]
 
 
 @dataclass

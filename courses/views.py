@@ -285,12 +285,15 @@ def media_captions(request: HttpRequest, media_id: int) -> HttpResponse:
 
 
 def search(request: HttpRequest) -> HttpResponse:
+    """The learning centre's search is the site search limited to learning (one index, with
+    pinyin and initials): old links and bookmarks land there with their words."""
+    from urllib.parse import urlencode
+
+    from django.http import HttpResponsePermanentRedirect
+
     query = request.GET.get("q", "").strip()[:100]
-    return render(
-        request,
-        "courses/search.html",
-        {"query": query, "results": selectors.search(query) if query else []},
-    )
+    params = {"kind": "learning", **({"q": query} if query else {})}
+    return HttpResponsePermanentRedirect(f"{reverse('search')}?{urlencode(params)}")
 
 
 def stats(request: HttpRequest) -> HttpResponse:

@@ -231,7 +231,8 @@ def _jobs(maker: User, technician: User) -> None:
         is_cleared=False
     )
     Printer.objects.filter(equipment__slug="3d-printer-c").update(
-        needs_attention=True, attention_reason="打印机报告错误：Thermal Runaway"
+        needs_attention=True,
+        attention_reason="打印机报告热失控（Thermal Runaway），已自动停机，请检查加热床。",
     )
 
 

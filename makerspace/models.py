@@ -122,7 +122,9 @@ class Printer(models.Model):
     build_z_mm = models.PositiveSmallIntegerField(_("build height (mm)"), default=250)
     octoprint_url = models.URLField(_("OctoPrint address"), blank=True)
     # Fernet token (see makerspace/crypto.py); the plain key is never shown again.
-    api_key_encrypted = models.TextField(blank=True, editable=False)
+    api_key_encrypted = models.TextField(
+        blank=True, editable=False, verbose_name=_("API key (encrypted)")
+    )
     # The queue gate: staff confirm the bed is cleared before the printer takes the next job.
     is_cleared = models.BooleanField(_("cleared and ready"), default=True)
     needs_attention = models.BooleanField(_("needs attention"), default=False)
@@ -132,7 +134,7 @@ class Printer(models.Model):
     )
     state_text = models.CharField(_("state reported by OctoPrint"), max_length=120, blank=True)
     last_seen_at = models.DateTimeField(_("last answered"), null=True, blank=True)
-    synced_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last synchronised at"))
 
     class Meta:
         verbose_name = _("3D printer")

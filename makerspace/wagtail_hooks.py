@@ -46,7 +46,7 @@ class PrinterViewSet(SnippetViewSet):
                 heading=_("Build volume"),
             ),
             MultiFieldPanel(
-                [FieldPanel("octoprint_url"), FieldPanel("api_key")], heading=_("OctoPrint")
+                [FieldPanel("octoprint_url"), FieldPanel("api_key")], heading=_("OctoPrint server")
             ),
         ],
         base_form_class=PrinterForm,

@@ -58,8 +58,10 @@ def chicago(interview: Interview, url: str) -> str:
 def for_page(interview: Interview, url: str, *, language: str) -> list[dict[str, str]]:
     """The citations an interview page shows, the page language's own convention first. Each
     carries the language it is written in, so the page can mark it (``lang``) for readers and
-    screen readers."""
-    gbt = {"label": "GB/T 7714", "text": gbt7714(interview, url), "lang": "zh-Hans"}
+    screen readers; the page also marks citations ``translate="no"``, since a browser's
+    translation would spoil text that is meant to be copied as it is."""
+    gbt = {"label": "GB/T 7714", "text": gbt7714(interview, url), "lang": "zh-Hans",
+           "label_is_a_name": True}  # fmt: skip
     chicago_entry = {"label": _("Chicago (in English)"), "text": chicago(interview, url),
                      "lang": "en"}  # fmt: skip
     if language.lower().startswith("zh"):

@@ -16,6 +16,8 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSetGroup,
 )
 
+from core.admin_columns import yes_no
+
 from . import services
 from .models import Collection, IndexSegment, Interview, Narrator, Place, Series, Subject
 
@@ -41,7 +43,13 @@ class InterviewViewSet(SnippetViewSet):
     icon = "media"
     add_view_class = InterviewCreateView
     edit_view_class = InterviewEditView
-    list_display = ["accession_number", "title", "interview_date", "access_level", "published"]
+    list_display = [
+        "accession_number",
+        "title",
+        "interview_date",
+        "access_level",
+        yes_no(Interview, "published"),
+    ]
     list_filter = ["collection", "access_level", "published"]
     search_fields = ["title", "accession_number"]
     panels = [
@@ -107,7 +115,7 @@ class IndexSegmentViewSet(SnippetViewSet):
 class NarratorViewSet(SnippetViewSet):
     model = Narrator
     icon = "user"
-    list_display = ["name", "anonymised", "birth_year", "hometown"]
+    list_display = ["name", yes_no(Narrator, "anonymised"), "birth_year", "hometown"]
     search_fields = ["name", "label", "hometown"]
 
 

@@ -36,6 +36,12 @@ def test_sign_up_verify_log_in_and_edit_profile(client, demo_site):
     # Mandatory verification: signing in before confirming only re-sends the mail.
     assert len(mail.outbox) == 1
     assert "[辽图共享空间]" in mail.outbox[0].subject
+    # Greeted by the library's name, in Chinese, not by the host name.
+    assert mail.outbox[0].body.startswith("您好，这里是辽图共享空间。")
+    assert (
+        "Hello" not in mail.outbox[0].body
+        and "testserver" not in mail.outbox[0].body.split("\n")[0]
+    )
     client.logout()
     response = client.post(
         "/accounts/login/",
@@ -106,3 +112,18 @@ def test_profile_requires_login(client):
     response = client.get("/accounts/profile/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_a_short_password_is_refused_in_chinese(client, demo_site):
+    """Django 5.2 changed the wording of the length rule and its Chinese catalogue did not
+    follow; ours carries the translation."""
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "short@example.org", "password1": "k7#q", "password2": "k7#q"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "密码太短，至少需要 8 个字符。" in html
+    assert "too short" not in html
+    assert not User.objects.filter(email="short@example.org").exists()

@@ -17,17 +17,6 @@ from .factories import EventFactory, LocationFactory, ResourceFactory, local
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def studio(db):
-    return ResourceFactory(kind="studio", name="录音室", slug="recording-studio")
-
-
-@pytest.fixture
-def reader_client(client, user):
-    assert sign_in(client, user.email)
-    return client
-
-
 def _day(days: int) -> str:
     return local(days, 0).date().isoformat()
 

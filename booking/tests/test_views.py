@@ -14,17 +14,6 @@ from .factories import EventFactory, ResourceFactory, local, staff_member
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def studio(db):
-    return ResourceFactory(kind="studio", name="录音室", slug="recording-studio")
-
-
-@pytest.fixture
-def reader_client(client, user):
-    assert sign_in(client, user.email)
-    return client
-
-
 def test_resource_page_shows_the_days_slots_and_htmx_swaps_only_the_grid(client, studio):
     day = local(1, 0).date().isoformat()
     page = client.get(f"/booking/r/{studio.slug}/?date={day}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -310,6 +311,11 @@ CELERY_BEAT_SCHEDULE = {
     "makerspace-resume-studio-jobs": {
         "task": "makerspace.tasks.resume_studio_jobs",
         "schedule": 300.0,
+    },
+    # Signals keep the search index in step; this catches changes that send none (bulk updates).
+    "core-rebuild-search-index": {
+        "task": "core.tasks.rebuild_search_index",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 

@@ -89,3 +89,41 @@ def test_plain_text_keeps_only_the_text():
     assert plain_text("  <p>一<b>二</b></p><!-- 三 --><img src=x onerror=y>  ") == "一二"
     assert plain_text("&lt;script&gt; a &amp; b") == "<script> a & b"
     assert plain_text('<a href="https://x.org" title="t">链接</a>') == "链接"
+
+
+# --- formatted_text: a reader's typed text keeps its shape, and stays clean -----------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("a\r\nb", "<p>a<br>b</p>"),  # Windows line ends
+        ("a\rb", "<p>a<br>b</p>"),  # old Mac line ends
+        ("one\n\ntwo", "<p>one</p><p>two</p>"),
+        ("one\n \t\n\ntwo", "<p>one</p><p>two</p>"),  # a "blank" line with spaces in it
+        ("x\n\n\n\ny", "<p>x</p><p>y</p>"),
+        ("one\n\n \n\ntwo", "<p>one</p><p>two</p>"),  # no empty paragraph between
+        ("  padded  \n\n", "<p>padded</p>"),
+        ("a \n b", "<p>a <br> b</p>"),
+        ("<br>x", "<p><br>x</p>"),
+        ("", ""),
+        (None, ""),
+        ("   \n\n  ", ""),
+        # Text that brings its own blocks is left as it is (then cleaned), in any letter case.
+        ("<p>own</p>\nline", "<p>own</p>\nline"),
+        ("<P>up</P>\n\nz", "<p>up</p>\n\nz"),
+        ("<UL><li>x</li></UL>", "<ul><li>x</li></ul>"),
+        ("<ol><li>1</li></ol>", "<ol><li>1</li></ol>"),
+        ("<pre>x\n\ny</pre>", "<pre>x\n\ny</pre>"),
+        ("<blockquote>q</blockquote>\n\nz", "<blockquote>q</blockquote>\n\nz"),
+        ("< p>x</p>", "&lt; p&gt;x<p></p>"),
+        # A tag that only starts like a block tag is not one.
+        ("<pa>x\n\ny", "<p>x</p><p>y</p>"),
+        # Whatever the shape, what a browser could run is gone.
+        ("<script>alert(1)</script>\n\nsafe", "<p>alert(1)</p><p>safe</p>"),
+        ('<p onclick="x()">hi</p>', "<p>hi</p>"),
+        ("<img src=x onerror=alert(1)>\n\nz", "<p></p><p>z</p>"),
+    ],
+)
+def test_formatted_text_keeps_the_shape_typed(typed, shown):
+    assert sanitize.formatted_text(typed) == shown

@@ -295,3 +295,18 @@ def test_rebuild_command_puts_right_what_signals_missed(demo):
     assert search.rebuild(kinds=["booking"])["booking"] >= 1
     # Entries of sources the rebuild does not own are left alone.
     assert titles("乌有之乡") == {"page": ["别处的乌有之乡"]}
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_puts_right_a_bulk_update(demo, settings):
+    from booking.models import Resource
+    from core.tasks import rebuild_search_index
+
+    entry = settings.CELERY_BEAT_SCHEDULE["core-rebuild-search-index"]
+    assert entry["task"] == rebuild_search_index.name
+    resource = Resource.objects.filter(is_active=True, staff_only=False).first()
+    Resource.objects.filter(pk=resource.pk).update(name="夜里改名的琴房")
+    assert titles("夜里改名") == {}
+    counts = rebuild_search_index.apply().get()
+    assert counts["booking"] >= 1
+    assert titles("夜里改名")["booking"] == ["夜里改名的琴房"]

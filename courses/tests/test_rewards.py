@@ -185,9 +185,20 @@ def test_search_finds_a_word_inside_chinese_lesson_text():
             ),
         ],
     )
-    html = Client().get(reverse("courses:search"), {"q": "科室"}).content.decode()
+    client = Client()
+    # The learning centre's own search address leads to the site search limited to learning.
+    moved = client.get(reverse("courses:search"), {"q": "科室"})
+    assert moved.status_code == 301
+    assert moved["Location"] == "/search/?kind=learning&q=%E7%A7%91%E5%AE%A4"
+    html = client.get(moved["Location"]).content.decode()
     assert "预约挂号" in html
-    html = Client().get(reverse("courses:search"), {"q": "不存在的内容"}).content.decode()
+    # Pinyin and initials of the title find it too (a reader without a Chinese keyboard); the
+    # letters typed are marked on the characters they spell.
+    html = client.get("/search/", {"kind": "learning", "q": "yuyue"}).content.decode()
+    assert "<mark>预约</mark>挂号" in html
+    html = client.get("/search/", {"kind": "learning", "q": "yygh"}).content.decode()
+    assert "<mark>预约挂号</mark>" in html
+    html = client.get("/search/", {"kind": "learning", "q": "不存在的内容"}).content.decode()
     assert "预约挂号" not in html
 
 

@@ -148,7 +148,7 @@ class Load:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             rng = random.Random(session)
             for _n in range(3):
-                self.post(conn, session, "/booking/api/bookings/",
+                self.post(conn, session, "/api/v1/me/bookings/",
                           self.random_slot(rng, days=(18, 19)))  # fmt: skip
             conn.close()
 
@@ -178,7 +178,7 @@ class Load:
                 pause(rng)
                 body = self.random_slot(rng)
                 began = time.perf_counter()
-                status = self.post(conn, session, "/booking/api/bookings/", body)
+                status = self.post(conn, session, "/api/v1/me/bookings/", body)
                 with lock:
                     results["book"].append((status, time.perf_counter() - began))
             conn.close()
@@ -193,7 +193,7 @@ class Load:
                     burst.wait(timeout=120)  # all hammerers fire at the same instant
                     began = time.perf_counter()
                     status = self.post(conn, hammer_sessions[n * HAMMERERS + index],
-                                       f"/booking/api/events/{event_id}/book/", {})  # fmt: skip
+                                       f"/api/v1/events/{event_id}/book/", {})  # fmt: skip
                     with lock:
                         results["hammer"].append((status, time.perf_counter() - began))
             except Exception as error:

@@ -1,242 +1,202 @@
-"""JSON endpoints for availability and bookings (session-authenticated, CSRF-protected).
+"""Booking in the public API (``/api/v1/``): resources and their free times, events and their
+free places, and the reader's own bookings (book, move, cancel).
 
-Shapes are kept plain so that the REST API documentation can describe them later:
-times are ISO 8601 with offset, errors are ``{"error": {"code", "message"}}``.
+The views only translate HTTP to the booking services and back; every rule is checked there
+(under the resource's lock), and a refusal comes back as a problem with the rule's code
+(``conflict``, ``full``, ``outside_hours``...): see ``core.api.problems``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
-from functools import wraps
+from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from core.jsonbody import JSONBodyError, read_json
+from core.api.conditional import ETagMixin
+from core.api.pagination import ByName, ByStart
 
 from . import selectors, services
-from .models import Booking, Event, Resource
+from .models import Booking, Event, Resource, ResourceKind
+from .serializers import (
+    AvailabilitySerializer,
+    BookingSerializer,
+    BookResourceSerializer,
+    CancelSerializer,
+    EventSerializer,
+    MoveSerializer,
+    ResourceSerializer,
+)
 
-# Refusals that mean "someone else has it" rather than "you may not".
-CONFLICT_CODES = {"conflict", "full", "already_booked", "already_waiting", "state"}
-
-
-def _error(code: str, message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
-
-
-def _refused(error: ValidationError) -> JsonResponse:
-    code = getattr(error, "code", None) or "invalid"
-    if isinstance(error, JSONBodyError):
-        return _error(code, " ".join(error.messages), 400)
-    return _error(code, " ".join(error.messages), 409 if code in CONFLICT_CODES else 422)
+TAG = "booking"
 
 
-def json_errors(view: Callable) -> Callable:
-    """Answer refusals, permission errors and unknown ids in JSON, like everything else here."""
+@extend_schema(
+    tags=[TAG],
+    parameters=[OpenApiParameter("kind", enum=ResourceKind.values, required=False)],
+)
+class ResourceList(ETagMixin, generics.ListAPIView):
+    """Bookable resources (rooms, machines, studios, human-library books)."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    permission_classes = [AllowAny]
+    serializer_class = ResourceSerializer
+    pagination_class = ByName
+
+    def get_queryset(self):
+        kind = self.request.query_params.get("kind", "")
+        return selectors.bookable_resources(kind=kind if kind in ResourceKind.values else "")
+
+
+@extend_schema(tags=[TAG])
+class ResourceDetail(ETagMixin, generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ResourceSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return selectors.bookable_resources()
+
+
+@extend_schema(
+    tags=[TAG],
+    parameters=[
+        OpenApiParameter("date", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD")
+    ],
+    responses=AvailabilitySerializer,
+)
+class Availability(ETagMixin, APIView):
+    """Every start time of a day for the shortest booking, free or not."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, slug: str):
+        found = get_object_or_404(Resource, slug=slug, is_active=True, staff_only=False)
+        resource = selectors.resource_for_rules(found.pk)
         try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            return _error("not_found", _("Not found."), 404)
-        except PermissionDenied:
-            return _error("forbidden", _("You are not allowed to do this."), 403)
-        except ValidationError as error:
-            return _refused(error)
-
-    return wrapper
-
-
-def api_login_required(view: Callable) -> Callable:
-    guarded = json_errors(view)
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return _error("unauthenticated", _("Please sign in first."), 401)
-        return guarded(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _body(request: HttpRequest) -> dict:
-    # Size and nesting are limited before parsing: a deep document must be a 400, not a 500.
-    return read_json(request, empty={})
-
-
-def _moment(data: dict, key: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(str(data[key]))
-    except (KeyError, ValueError) as error:
-        raise ValidationError(
-            _("“%(field)s” must be a date and time such as 2026-12-01T10:00:00+08:00.")
-            % {"field": key},
-            code="invalid",
-        ) from error
-    if timezone.is_naive(value):
-        raise ValidationError(
-            _("“%(field)s” must include a UTC offset, such as +08:00.") % {"field": key},
-            code="invalid",
-        )
-    return value
-
-
-def booking_json(booking: Booking) -> dict:
-    return {
-        "id": str(booking.pk),
-        "status": booking.status,
-        "resource": booking.resource.slug if booking.resource_id else None,
-        "event": booking.event_id,
-        "title": booking.subject_title,
-        "starts_at": booking.starts_at.isoformat(),
-        "ends_at": booking.ends_at.isoformat(),
-        "check_in_code": booking.check_in_code if booking.is_active else None,
-        "offer_expires_at": booking.offer_expires_at and booking.offer_expires_at.isoformat(),
-    }
-
-
-@require_GET
-def resources(request: HttpRequest) -> JsonResponse:
-    found = selectors.bookable_resources(kind=request.GET.get("kind", ""))
-    return JsonResponse(
-        {
-            "resources": [
-                {
-                    "slug": r.slug,
-                    "name": r.name,
-                    "kind": r.kind,
-                    "location": r.location.name,
-                    "inside": r.parent.slug if r.parent_id else None,
-                    "min_minutes": r.min_duration_minutes,
-                    "max_minutes": r.max_duration_minutes,
-                    "slot_minutes": r.slot_minutes,
-                    "requires_approval": r.requires_approval,
-                    "requires_training": r.required_qualification.name
-                    if r.required_qualification_id
-                    else None,
-                }
-                for r in found
-            ]
-        }
-    )
-
-
-@json_errors
-@require_GET
-def availability(request: HttpRequest, slug: str) -> JsonResponse:
-    resource = get_object_or_404(Resource, slug=slug, is_active=True, staff_only=False)
-    resource = selectors.resource_for_rules(resource.pk)
-    try:
-        day = date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return _error("invalid", _("Give the day as ?date=YYYY-MM-DD."), 400)
-    slots = selectors.day_slots(resource, day)
-    return JsonResponse(
-        {
+            day = date.fromisoformat(request.query_params.get("date", ""))
+        except ValueError as error:
+            raise ValidationError({"date": [_("Give the day as YYYY-MM-DD.")]}) from error
+        viewer = request.user if request.user.is_authenticated else None
+        data = {
             "resource": resource.slug,
-            "date": day.isoformat(),
+            "date": day,
             "closed": selectors.closure_on(resource.location, day),
-            "slots": [
-                {
-                    "starts_at": s.starts_at.isoformat(),
-                    "ends_at": s.ends_at.isoformat(),
-                    "state": s.state,
-                }
-                for s in slots
-            ],
+            "slots": selectors.day_slots(resource, day, viewer=viewer),
         }
-    )
+        return Response(AvailabilitySerializer(data).data)
 
 
-@require_GET
-def events(request: HttpRequest) -> JsonResponse:
-    found = selectors.upcoming_events()[:100]
-    return JsonResponse(
-        {
-            "events": [
-                {
-                    "id": e.pk,
-                    "title": e.title,
-                    "kind": e.kind,
-                    "starts_at": e.starts_at.isoformat(),
-                    "ends_at": e.ends_at.isoformat(),
-                    "location": e.location.name,
-                    "capacity": e.capacity,
-                    "places_left": max(e.capacity - e.taken, 0),
-                }
-                for e in found
-            ]
-        }
-    )
+@extend_schema(tags=[TAG])
+class EventList(ETagMixin, generics.ListAPIView):
+    """Events still to come, with their free places."""
+
+    permission_classes = [AllowAny]
+    serializer_class = EventSerializer
+    pagination_class = ByStart
+
+    def get_queryset(self):
+        return selectors.upcoming_events()
 
 
-@api_login_required
-@require_POST
-def book_event(request: HttpRequest, pk: int) -> JsonResponse:
-    event = get_object_or_404(Event, pk=pk)
-    booking = services.book_event(user=request.user, event=event)
-    return JsonResponse(booking_json(booking), status=201)
+@extend_schema(tags=[TAG])
+class EventDetail(ETagMixin, generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = EventSerializer
+
+    def get_queryset(self):
+        return selectors.upcoming_events()
 
 
-@api_login_required
-@require_http_methods(["GET", "POST"])
-def bookings(request: HttpRequest) -> JsonResponse:
-    if request.method == "GET":
-        mine = selectors.upcoming_bookings_of(user=request.user)
-        return JsonResponse({"bookings": [booking_json(b) for b in mine]})
-    data = _body(request)
-    resource = Resource.objects.filter(slug=str(data.get("resource", "")), is_active=True).first()
-    if resource is None:
-        return _error("not_found", _("There is no such resource."), 404)
-    booking = services.book_resource(
-        user=request.user,
-        resource=resource,
-        starts_at=_moment(data, "starts_at"),
-        ends_at=_moment(data, "ends_at"),
-        note=str(data.get("note", "")),
-        booked_by=request.user,
-    )
-    return JsonResponse(booking_json(booking), status=201)
+@extend_schema(tags=[TAG], request=None, responses={201: BookingSerializer})
+class BookEvent(APIView):
+    """Take a place at an event (or, when it needs approval, ask for one)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, pk: int):
+        event = get_object_or_404(Event, pk=pk)
+        booking = services.book_event(user=request.user, event=event)
+        return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
-def _own(request: HttpRequest, pk) -> Booking:
+def _own(request, pk) -> Booking:
     booking = selectors.booking_for(user=request.user, pk=pk)
-    if booking is None:
+    if booking is None or booking.user_id != request.user.pk:
         raise Http404
     return booking
 
 
-@api_login_required
-@require_GET
-def booking(request: HttpRequest, pk) -> JsonResponse:
-    return JsonResponse(booking_json(_own(request, pk)))
+@extend_schema(tags=[TAG])
+class MyBookings(generics.ListCreateAPIView):
+    """Your bookings still to come; POST books a resource for a time."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = BookingSerializer
+    pagination_class = ByStart
+
+    def get_queryset(self):
+        return selectors.upcoming_bookings_of(user=self.request.user)
+
+    @extend_schema(request=BookResourceSerializer, responses={201: BookingSerializer})
+    def post(self, request, *args, **kwargs):
+        sent = BookResourceSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        data = sent.validated_data
+        resource = Resource.objects.filter(slug=data["resource"], is_active=True).first()
+        if resource is None:
+            raise ValidationError({"resource": [_("There is no such resource.")]})
+        booking = services.book_resource(
+            user=request.user,
+            resource=resource,
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            note=data["note"],
+            booked_by=request.user,
+        )
+        return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
-@api_login_required
-@require_POST
-def cancel(request: HttpRequest, pk) -> JsonResponse:
-    data = _body(request)
-    done = services.cancel_booking(
-        booking=_own(request, pk), by=request.user, reason=str(data.get("reason", ""))
-    )
-    return JsonResponse(booking_json(done))
+@extend_schema(tags=[TAG])
+class MyBooking(generics.RetrieveAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = BookingSerializer
+
+    def get_object(self):
+        return _own(self.request, self.kwargs["pk"])
 
 
-@api_login_required
-@require_POST
-def move(request: HttpRequest, pk) -> JsonResponse:
-    data = _body(request)
-    done = services.move_booking(
-        booking=_own(request, pk),
-        by=request.user,
-        starts_at=_moment(data, "starts_at"),
-        ends_at=_moment(data, "ends_at"),
-    )
-    return JsonResponse(booking_json(done))
+@extend_schema(tags=[TAG], request=CancelSerializer, responses=BookingSerializer)
+class CancelBooking(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, pk):
+        sent = CancelSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        done = services.cancel_booking(
+            booking=_own(request, pk), by=request.user, reason=sent.validated_data["reason"]
+        )
+        return Response(BookingSerializer(done).data)
+
+
+@extend_schema(tags=[TAG], request=MoveSerializer, responses=BookingSerializer)
+class MoveBooking(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, pk):
+        sent = MoveSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        done = services.move_booking(
+            booking=_own(request, pk),
+            by=request.user,
+            starts_at=sent.validated_data["starts_at"],
+            ends_at=sent.validated_data["ends_at"],
+        )
+        return Response(BookingSerializer(done).data)

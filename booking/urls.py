@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import views
 
 app_name = "booking"
 
@@ -27,12 +27,4 @@ urlpatterns = [
     path("staff/approvals/<uuid:pk>/", views.staff_decide, name="staff-decide"),
     path("staff/book/", views.staff_book, name="staff-book"),
     # JSON endpoints
-    path("api/resources/", api.resources, name="api-resources"),
-    path("api/resources/<slug:slug>/availability/", api.availability, name="api-availability"),
-    path("api/events/", api.events, name="api-events"),
-    path("api/events/<int:pk>/book/", api.book_event, name="api-book-event"),
-    path("api/bookings/", api.bookings, name="api-bookings"),
-    path("api/bookings/<uuid:pk>/", api.booking, name="api-booking"),
-    path("api/bookings/<uuid:pk>/cancel/", api.cancel, name="api-cancel"),
-    path("api/bookings/<uuid:pk>/move/", api.move, name="api-move"),
 ]

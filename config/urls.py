@@ -8,6 +8,7 @@ from accounts import views as accounts_views
 from cms import views as cms_views
 from core import sitemaps as core_sitemaps
 from core import views as core_views
+from core.api import views as api_views
 from media import views as media_views
 from oral_history.sitemaps import InterviewSitemap
 
@@ -22,6 +23,8 @@ urlpatterns = [
     # Wagtail's checks, then a redirect to the user-content origin (never served from here).
     re_path(r"^documents/(\d+)/(.*)$", media_views.document, name="wagtaildocs_serve"),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/v1/", include(("config.api_v1", "api"), namespace="v1")),
+    re_path(r"^api/", api_views.not_found),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("files/", include("media.urls")),

@@ -13,6 +13,9 @@ class PreferredLanguageMiddleware:
     Django's LocaleMiddleware would also follow the browser's Accept-Language header. We do not:
     the platform serves a Chinese public first, and many shared terminals in the library run
     English-language browsers. English is always one click away in the language switcher.
+
+    The API (``/api/``) is different: an app or mini-program sends Accept-Language on purpose
+    (its own language setting), so there it counts after the reader's saved choice.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -32,10 +35,31 @@ class PreferredLanguageMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.language in self.supported:
             return user.language
+        if request.path.startswith("/api/") and request.META.get("HTTP_ACCEPT_LANGUAGE"):
+            asked = self._accepted(request.META["HTTP_ACCEPT_LANGUAGE"])
+            if asked:
+                return asked
         cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if cookie in self.supported:
             return cookie
         return settings.LANGUAGE_CODE
+
+    def _accepted(self, header: str) -> str | None:
+        """The first language of an Accept-Language header that we speak ("zh-CN" → zh-hans)."""
+        from django.utils.translation import trans_real
+
+        for code, _quality in trans_real.parse_accept_lang_header(header[:200]):
+            if code == "*":
+                continue
+            try:
+                found = translation.get_supported_language_variant(code)
+            except LookupError:
+                found = None
+            if found is None and code.lower().startswith("zh"):
+                found = "zh-hans"
+            if found in self.supported:
+                return found
+        return None
 
 
 # Where site pages may load user content from: images, media, fetches and the H5P player frame.

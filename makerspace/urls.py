@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import views
 
 app_name = "makerspace"
 
@@ -26,6 +26,4 @@ urlpatterns = [
     path("farm/trainings/<str:slug>/", views.training_roster, name="training-roster"),
     path("farm/studio/", views.studio_desk, name="studio-desk"),
     # JSON
-    path("api/jobs/", api.jobs, name="api-jobs"),
-    path("api/farm/", api.farm, name="api-farm"),
 ]

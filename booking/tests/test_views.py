@@ -55,7 +55,7 @@ def test_others_cannot_reach_a_booking_by_guessing_its_url(client, user, other_u
     for url in (
         f"/booking/b/{booking.pk}/",
         f"/booking/b/{booking.pk}/booking.ics",
-        f"/booking/api/bookings/{booking.pk}/",
+        f"/api/v1/me/bookings/{booking.pk}/",
     ):
         assert client.get(url).status_code == 404, url
     for url in (
@@ -68,7 +68,7 @@ def test_others_cannot_reach_a_booking_by_guessing_its_url(client, user, other_u
         ), url
     assert (
         client.post(
-            f"/booking/api/bookings/{booking.pk}/cancel/", "{}", content_type="application/json"
+            f"/api/v1/me/bookings/{booking.pk}/cancel/", "{}", content_type="application/json"
         ).status_code
         == 404
     )
@@ -76,7 +76,7 @@ def test_others_cannot_reach_a_booking_by_guessing_its_url(client, user, other_u
     assert booking.status == BookingStatus.CONFIRMED and booking.starts_at == local(1, 10)
     client.logout()
     assert client.get(f"/booking/b/{booking.pk}/").status_code == 302  # to the sign-in page
-    assert client.get(f"/booking/api/bookings/{booking.pk}/").status_code == 401
+    assert client.get(f"/api/v1/me/bookings/{booking.pk}/").status_code == 401
 
 
 def test_staff_pages_are_for_staff_only(client, user):
@@ -181,13 +181,11 @@ def test_private_feed_lists_only_the_readers_bookings_and_can_be_revoked(
 
 def test_json_availability_and_booking(client, user, other_user, studio):
     day = local(1, 0).date().isoformat()
-    slots = client.get(f"/booking/api/resources/{studio.slug}/availability/?date={day}").json()[
-        "slots"
-    ]
+    slots = client.get(f"/api/v1/resources/{studio.slug}/availability/?date={day}").json()["slots"]
     ten = next(s for s in slots if s["starts_at"].startswith(f"{day}T10:00"))
     assert ten["state"] == "free"
     assert (
-        client.get(f"/booking/api/resources/{studio.slug}/availability/?date=tomorrow").status_code
+        client.get(f"/api/v1/resources/{studio.slug}/availability/?date=tomorrow").status_code
         == 400
     )
 
@@ -197,47 +195,46 @@ def test_json_availability_and_booking(client, user, other_user, studio):
         "ends_at": f"{day}T11:00:00+08:00",
     }
     assert (
-        client.post("/booking/api/bookings/", body, content_type="application/json").status_code
+        client.post("/api/v1/me/bookings/", body, content_type="application/json").status_code
         == 401
     )
     assert sign_in(client, user.email)
-    made = client.post("/booking/api/bookings/", body, content_type="application/json")
+    made = client.post("/api/v1/me/bookings/", body, content_type="application/json")
     assert made.status_code == 201 and made.json()["status"] == "confirmed"
-    slots = client.get(f"/booking/api/resources/{studio.slug}/availability/?date={day}").json()[
-        "slots"
-    ]
+    slots = client.get(f"/api/v1/resources/{studio.slug}/availability/?date={day}").json()["slots"]
+    assert next(s for s in slots if s["starts_at"].startswith(f"{day}T10:00"))["state"] == "mine"
+    client.logout()
+    slots = client.get(f"/api/v1/resources/{studio.slug}/availability/?date={day}").json()["slots"]
     assert next(s for s in slots if s["starts_at"].startswith(f"{day}T10:00"))["state"] == "taken"
 
-    client.logout()
     assert sign_in(client, other_user.email)
-    clash = client.post("/booking/api/bookings/", body, content_type="application/json")
-    assert clash.status_code == 409 and clash.json()["error"]["code"] == "conflict"
+    clash = client.post("/api/v1/me/bookings/", body, content_type="application/json")
+    assert clash.status_code == 409 and clash.json()["code"] == "conflict"
     naive = {**body, "starts_at": f"{day}T12:00:00", "ends_at": f"{day}T13:00:00"}
     assert (
-        client.post("/booking/api/bookings/", naive, content_type="application/json").json()[
-            "error"
-        ]["code"]
-        == "invalid"
+        client.post("/api/v1/me/bookings/", naive, content_type="application/json").json()["code"]
+        == "naive"
     )
-    broken = client.post("/booking/api/bookings/", "{not json", content_type="application/json")
-    assert broken.status_code == 400 and broken.json()["error"]["code"] == "json_invalid"
+    broken = client.post("/api/v1/me/bookings/", "{not json", content_type="application/json")
+    assert broken.status_code == 400 and broken.json()["code"] == "json_invalid"
     too_long = {**body, "starts_at": f"{day}T12:00:00+08:00", "ends_at": f"{day}T17:00:00+08:00"}
-    refused = client.post("/booking/api/bookings/", too_long, content_type="application/json")
-    assert refused.status_code == 422 and refused.json()["error"]["code"] == "max_duration"
-    assert "180" in refused.json()["error"]["message"]
+    refused = client.post("/api/v1/me/bookings/", too_long, content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["code"] == "max_duration"
+    assert "180" in refused.json()["detail"]
+    assert refused["Content-Type"] == "application/problem+json"
 
 
 def test_json_event_booking_reports_full(client, user, other_user):
     event = EventFactory(capacity=1)
     assert sign_in(client, user.email)
-    assert client.post(f"/booking/api/events/{event.pk}/book/").status_code == 201
-    listed = client.get("/booking/api/events/").json()["events"]
+    assert client.post(f"/api/v1/events/{event.pk}/book/").status_code == 201
+    listed = client.get("/api/v1/events/").json()["results"]
     assert [(e["id"], e["places_left"]) for e in listed] == [(event.pk, 0)]
     client.logout()
     assert sign_in(client, other_user.email)
-    full = client.post(f"/booking/api/events/{event.pk}/book/")
-    assert full.status_code == 409 and full.json()["error"]["code"] == "full"
-    mine = client.get("/booking/api/bookings/").json()["bookings"]
+    full = client.post(f"/api/v1/events/{event.pk}/book/")
+    assert full.status_code == 409 and full.json()["code"] == "full"
+    mine = client.get("/api/v1/me/bookings/").json()["results"]
     assert mine == []
 
 

@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "axes",
+    # The public API
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Django and helpers
     "django_htmx",
     "csp",
@@ -317,6 +321,51 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.rebuild_search_index",
         "schedule": crontab(hour=3, minute=30),
     },
+}
+
+# --- Public API (/api/v1/) -------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Browser pages use the session (with CSRF on every unsafe method).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: no browsable API (a second HTML surface to secure), no form parsers.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Cursor",
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
+    "DEFAULT_VERSION": "v1",
+    "ALLOWED_VERSIONS": ["v1"],
+    "EXCEPTION_HANDLER": "core.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttles.PerAddress", "core.api.throttles.PerUser"],
+    # Counted in the default cache (Redis in production), shared by every web node.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="120/min"),
+        "user": env("API_THROTTLE_USER", default="600/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Liaotu Commons API",
+    "DESCRIPTION": (
+        "The library's platform for its app and WeChat mini-program. Errors are RFC 9457 "
+        "problem documents (application/problem+json) with a stable `code`. Lists are "
+        "cursor-paginated. This is v1, served under /api/v1/; a v2 would be served under "
+        "/api/v2/ beside it, with its own schema, while v1 keeps working."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI and Redoc from our own origin (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["core.api.schema.only_the_public_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.problems_everywhere",
+    ],
 }
 
 # --- E-mail ---------------------------------------------------------------------------------

@@ -123,7 +123,7 @@ def test_makers_cannot_reach_each_others_jobs_or_files(client, maker, printer):
     assert client.post(f"/makerspace/jobs/{job.pk}/confirm/").status_code == 404
     assert client.post(f"/makerspace/jobs/{job.pk}/cancel/").status_code == 404
     assert PrintJob.objects.get(pk=job.pk).status == JobStatus.ESTIMATED
-    assert client.get("/makerspace/api/jobs/").json() == {"jobs": []}
+    assert client.get("/api/v1/me/print-jobs/").json()["results"] == []
     mine = client.get("/makerspace/me/").content.decode()
     assert "齿轮" not in mine
 
@@ -131,7 +131,7 @@ def test_makers_cannot_reach_each_others_jobs_or_files(client, maker, printer):
 def test_farm_pages_are_for_technicians_only(client, maker):
     job = _job(maker)
     assert sign_in(client, maker.email)
-    for url in ("/makerspace/farm/", "/makerspace/farm/studio/", "/makerspace/api/farm/"):
+    for url in ("/makerspace/farm/", "/makerspace/farm/studio/", "/api/v1/staff/print-farm/"):
         assert client.get(url).status_code == 403, url
     for url in (
         f"/makerspace/farm/jobs/{job.pk}/review/",
@@ -159,7 +159,7 @@ def test_technicians_review_and_open_makers_files(client, maker):
     client.post(f"/makerspace/farm/jobs/{job.pk}/review/", {"decision": "approve", "priority": 5})
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED and job.priority == 5
-    state = client.get("/makerspace/api/farm/").json()
+    state = client.get("/api/v1/staff/print-farm/").json()
     assert state["queued"] == 1 and state["printers"][0]["next"] == [str(job.pk)]
 
 

@@ -257,3 +257,16 @@ def test_harvest_lists_published_unrestricted_records_withdrawn_ones_included():
     interview(access_level=AccessLevel.RESTRICTED)
     Interview.objects.filter(pk=first.pk).update(updated_at=timezone.now() + dt.timedelta(days=1))
     assert list(selectors.interviews_for_harvest()) == [withdrawn, embargoed, first]
+
+
+@pytest.mark.django_db
+def test_an_interview_embargoed_until_today_opens_with_its_parts():
+    """The interview's own embargo date decides, on the day itself and after; a day early it
+    keeps every part closed."""
+    lifted = interview(access_level=AccessLevel.EMBARGO, embargo_until=TODAY)
+    sealed = interview(access_level=AccessLevel.EMBARGO, embargo_until=TODAY + dt.timedelta(1))
+    visitor = AnonymousUser()
+    assert selectors.part_available(visitor, lifted)
+    assert selectors.part_available(visitor, lifted, part())
+    assert not selectors.part_available(visitor, sealed)
+    assert not selectors.part_available(visitor, sealed, part())

@@ -1,0 +1,25 @@
+"""Answers of the API that belong to no app."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from .problems import PROBLEM_JSON
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Any other path under /api/: a problem document, never the site's HTML 404 page (a
+    client that asks for JSON must never have to parse a web page)."""
+    import json
+
+    body = {
+        "type": "urn:liaotu:problem:not_found",
+        "title": _("Not found."),
+        "status": 404,
+        "code": "not_found",
+        "instance": request.path,
+    }
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=404, content_type=PROBLEM_JSON)

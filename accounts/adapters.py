@@ -1,3 +1,4 @@
+import time
 from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -24,6 +25,27 @@ class AccountAdapter(DefaultAccountAdapter):
 
         domain = get_current_site(self.request).domain if self.request is not None else ""
         return SimpleNamespace(name=gettext("Liaotu Commons"), domain=domain)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Staff are sent to set up TOTP right after signing in; allauth would then ask for
+        the password they typed seconds ago. A password sign-in within the reauthentication
+        window counts as having just confirmed it (later, the password is asked again)."""
+        from allauth.core import context
+
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        request = self.request or context.request
+        if not required or app != "allauth.mfa" or request is None:
+            return required
+        return not self._signed_in_recently(request)
+
+    @staticmethod
+    def _signed_in_recently(request: HttpRequest) -> bool:
+        from allauth.account import app_settings
+        from allauth.account.internal.flows.login import get_authentication_records
+
+        records = get_authentication_records(request, request.user)
+        times = [record["at"] for record in records if record.get("method") == "password"]
+        return bool(times) and time.time() - times[-1] < app_settings.REAUTHENTICATION_TIMEOUT
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True

@@ -18,6 +18,8 @@ class SignupProfileForm(forms.Form):
     )
     audience_group = forms.ChoiceField(
         label=_("Which group describes you best?"),
+        # The label ends in a question mark: no colon after it (Chinese would show "？：").
+        label_suffix="",
         choices=[("", _("Prefer not to say")), *AudienceGroup.choices],
         required=False,
         help_text=_("Used only to recommend learning paths."),

@@ -61,7 +61,9 @@ def _at(days: int, hour: int, minute: int = 0) -> datetime:
 
 
 def seed() -> list[str]:
-    main = _location("main", "辽宁省图书馆总馆", "沈阳市沈河区青年大街", time(9), time(21))
+    main = _location(
+        "main", "辽宁省图书馆总馆", "辽宁省沈阳市和平区（示例地址）", time(9), time(21)
+    )
     kids = _location("children", "少儿分馆", "沈阳市和平区南京北街", time(9), time(18))
     checkup = timezone.localdate(timezone=TZ) + timedelta(days=10)
     Closure.objects.update_or_create(

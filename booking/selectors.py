@@ -290,6 +290,8 @@ def upcoming_events(*, now: datetime | None = None) -> QuerySet[Event]:
         .annotate(
             taken=Count("bookings", filter=Q(bookings__status__in=ACTIVE_STATUSES), distinct=True)
         )
+        # Soonest first: Meta.ordering is not applied to a query with an aggregate.
+        .order_by("starts_at", "pk")
     )
 
 

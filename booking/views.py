@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -473,6 +474,10 @@ def leave_waitlist(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = get_object_or_404(WaitlistEntry, pk=entry_id, user=request.user)
     services.leave_waitlist(entry=entry, user=request.user)
     messages.success(request, _("You have left the waiting list."))
+    # Back where the reader left from (the event's page or their bookings), on this site only.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts=None) and back.startswith("/"):
+        return redirect(back)
     return redirect("booking:mine")
 
 

@@ -16,7 +16,7 @@ from makerspace.models import JobStatus
 from makerspace.selectors import free_printer_ids, jobs_of
 from media.models import Derivative, ProcessingStatus
 from oral_history.models import AccessRequest
-from oral_history.selectors import visible_interviews
+from oral_history.selectors import playable_by_anyone, visible_interviews
 from ugc.models import Work, WorkState
 
 # --- the home page: what is on, and for a signed-in reader, what is theirs -------------------
@@ -83,8 +83,10 @@ def new_and_featured_works() -> tuple[list, list]:
 
 
 def archive_highlights() -> list:
-    """Recently catalogued interviews that anyone may see (the archive's own rule decides)."""
-    return list(visible_interviews(AnonymousUser()).order_by("-created_at")[:HOME_INTERVIEWS])
+    """Recently catalogued interviews that anyone may see and hear (the archive's own rules
+    decide): a sealed or on-request record is not featured on the home page."""
+    found = playable_by_anyone(visible_interviews(AnonymousUser()))
+    return list(found.order_by("-created_at")[:HOME_INTERVIEWS])
 
 
 def opening_hours_today(*, site, today: date | None = None):

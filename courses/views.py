@@ -99,12 +99,12 @@ def submit_quiz(request: HttpRequest, lesson_id: int, block_id: str) -> HttpResp
         )
     except ValidationError as error:
         if request.htmx:  # in place of the form, not a whole page swapped into it
-            context = {"error": error_text(error), "lesson": lesson}
+            context = {"error": error_text(error), "lesson": lesson, "block_id": block_id}
             return render(request, "courses/_quiz_result.html", context)
         messages.error(request, error_text(error))
         return redirect(lesson.url)
     pairs = list(zip(quiz["questions"], result.questions, strict=True))
-    context = {"result": result, "lesson": lesson, "pairs": pairs}
+    context = {"result": result, "lesson": lesson, "pairs": pairs, "block_id": block_id}
     if request.htmx:
         return render(request, "courses/_quiz_result.html", context)
     messages.info(

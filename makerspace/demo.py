@@ -194,7 +194,7 @@ def _jobs(maker: User, technician: User) -> None:
           "submitted_at": now - timedelta(days=HISTORY_DAYS + 1),
           "started_at": now - timedelta(days=8), "finished_at": now - timedelta(days=8)}),
         ("收纳盒", JobStatus.INTERRUPTED, "3d-printer-a",
-         {"reason": "与打印机的连接中断（Closed）",
+         {"reason": "与打印机的连接中断。",
           "submitted_at": now - timedelta(days=HISTORY_DAYS + 3),
           "started_at": now - timedelta(days=10), "finished_at": now - timedelta(days=10)}),
         ("大型雕塑", JobStatus.REJECTED, None, {"reason": "模型超过 20 小时，请分件打印。"}),

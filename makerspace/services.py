@@ -972,8 +972,8 @@ def reconcile(printer: Printer, seen: Observed, *, now: datetime | None = None) 
             _finish(
                 job,
                 JobStatus.INTERRUPTED,
-                _("The connection to the printer was lost (%(state)s).")
-                % {"state": seen.error or seen.text},
+                # The raw OctoPrint state shows on the print farm; the maker needs only this.
+                _("The connection to the printer was lost."),
             )
 
 

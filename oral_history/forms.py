@@ -11,6 +11,8 @@ from .models import AccessLevel, Collection, Consent, TakedownRequest
 class AccessRequestForm(forms.Form):
     purpose = forms.CharField(
         label=_("What will you use the interview for?"),
+        # The label ends in a question mark: no colon after it (Chinese would show "？：").
+        label_suffix="",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
@@ -60,7 +62,11 @@ class TranscriptForm(forms.Form):
 
 class OHMSImportForm(forms.Form):
     file = forms.FileField(label=_("OHMS XML file"))
-    collection = forms.ModelChoiceField(label=_("Collection"), queryset=Collection.objects.all())
+    collection = forms.ModelChoiceField(
+        label=_("Collection"),
+        queryset=Collection.objects.all(),
+        empty_label=_("Choose a collection"),
+    )
 
 
 class RedactionForm(forms.Form):

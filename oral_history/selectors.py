@@ -125,6 +125,15 @@ def visible_interviews(user: Viewer) -> QuerySet[Interview]:
     return interviews.filter(_visible_q())
 
 
+def playable_by_anyone(queryset: QuerySet[Interview]) -> QuerySet[Interview]:
+    """Of ``queryset``, the interviews whose recordings every visitor may hear today (open,
+    or with their embargo over): what the home page can feature without a locked door."""
+    return queryset.filter(
+        Q(access_level=AccessLevel.OPEN)
+        | Q(access_level=AccessLevel.EMBARGO, embargo_until__lte=_today())
+    )
+
+
 def listing(queryset: QuerySet[Interview]) -> QuerySet[Interview]:
     """What a list of interviews shows, in a fixed number of queries however long the list."""
     return queryset.select_related("collection", "series").prefetch_related(

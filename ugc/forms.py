@@ -39,6 +39,7 @@ class WorkForm(forms.ModelForm):
     def __init__(self, *args, owner, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["collection"].queryset = Collection.objects.filter(owner=owner)
+        self.fields["collection"].empty_label = _("No album")
         if self.instance.pk:
             self.initial["tags"] = ", ".join(self.instance.tags.names())
 

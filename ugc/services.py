@@ -185,7 +185,8 @@ def submit_for_review(*, work: Work, user: User) -> Work:
     if work.kind in CAPTIONED_KINDS and not work.captions_id:
         # The library promises captions or a transcript for every published recording.
         raise ValidationError(
-            _("Please add captions (a WebVTT file) before submitting a video or audio work.")
+            _("Please add captions (a WebVTT file) before submitting a video or audio work."),
+            code="captions_required",
         )
     return _transition(
         work.pk,
@@ -235,7 +236,9 @@ def approve(*, work: Work, moderator: User) -> Work:
 def reject(*, work: Work, moderator: User, reason: str) -> Work:
     _require_moderator(moderator)
     if not plain_text(reason):
-        raise ValidationError(_("Please tell the reader why the work was not accepted."))
+        raise ValidationError(
+            _("Please tell the reader why the work was not accepted."), code="reason_required"
+        )
     work = _transition(
         work.pk,
         expected={WorkState.PENDING_REVIEW},
@@ -252,7 +255,9 @@ def reject(*, work: Work, moderator: User, reason: str) -> Work:
 def take_down(*, work: Work, moderator: User, reason: str) -> Work:
     _require_moderator(moderator)
     if not plain_text(reason):
-        raise ValidationError(_("Please give the reason for taking the work down."))
+        raise ValidationError(
+            _("Please give the reason for taking the work down."), code="reason_required"
+        )
     work = _transition(
         work.pk,
         expected={WorkState.PUBLISHED},

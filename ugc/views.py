@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -82,7 +82,12 @@ def _media_context(request: HttpRequest, work: Work) -> dict:
 
 
 def work_detail(request: HttpRequest, pk) -> HttpResponse:
-    work = _visible_or_404(request, pk)
+    return _detail_page(request, _visible_or_404(request, pk))
+
+
+def _detail_page(request: HttpRequest, work: Work, *, status: int = 200, **forms) -> HttpResponse:
+    """The work's page; a refused form is shown again in place (``forms``), with what the
+    person chose kept and the error beside it, where keyboard focus then goes."""
     context = {
         **_media_context(request, work),
         # Readers' text keeps its paragraphs; cleaned again here, never trusted as stored.
@@ -98,8 +103,17 @@ def work_detail(request: HttpRequest, pk) -> HttpResponse:
         "favourite_count": work.favourites.count(),
         "is_favourite": request.user.is_authenticated
         and work.favourites.filter(user=request.user).exists(),
+        **forms,
     }
-    return render(request, "ugc/work_detail.html", context)
+    return render(request, "ugc/work_detail.html", context, status=status)
+
+
+def _captions_refused(message: str) -> CaptionsForm:
+    """A captions form showing ``message`` on its file field."""
+    form = CaptionsForm(data={}, files={})
+    form.is_valid()
+    form.errors["captions"] = form.error_class([message])
+    return form
 
 
 def work_status(request: HttpRequest, pk) -> HttpResponse:
@@ -217,9 +231,10 @@ def upload_captions(request: HttpRequest, pk) -> HttpResponse:
             raise ValidationError(_("Please choose a captions file."))
         upload = form.cleaned_data["captions"]
         services.set_captions(work=work, user=request.user, data=upload.read(2 * 1024 * 1024))
-        messages.success(request, _("The captions have been added."))
     except ValidationError as error:
-        messages.error(request, error_text(error))
+        refused = _captions_refused(error_text(error))
+        return _detail_page(request, work, status=422, captions_form=refused)
+    messages.success(request, _("The captions have been added."))
     return redirect("ugc:work", pk=work.pk)
 
 
@@ -240,9 +255,13 @@ def submit_work(request: HttpRequest, pk) -> HttpResponse:
     work = _own_work(request, pk)
     try:
         services.submit_for_review(work=work, user=request.user)
-        messages.success(request, _("Submitted. A librarian will review your work soon."))
     except ValidationError as error:
+        if error.code == "captions_required":
+            refused = _captions_refused(error_text(error))
+            return _detail_page(request, work, status=422, captions_form=refused)
         messages.error(request, error_text(error))
+    else:
+        messages.success(request, _("Submitted. A librarian will review your work soon."))
     return redirect("ugc:work", pk=work.pk)
 
 
@@ -283,10 +302,9 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def moderate(request: HttpRequest, pk) -> HttpResponse:
     work = get_object_or_404(Work, pk=pk)
-    form = ModerationForm(request.POST)
+    form = ModerationForm(request.POST, state=work.state)
     if not form.is_valid():
-        messages.error(request, _("Choose an action."))
-        return redirect("ugc:work", pk=work.pk)
+        return _detail_page(request, work, status=422, moderation_form=form)
     action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
     try:
         if action == "approve":
@@ -298,10 +316,9 @@ def moderate(request: HttpRequest, pk) -> HttpResponse:
         else:
             services.dismiss_reports(work=work, moderator=request.user, reason=reason)
     except ValidationError as error:
-        messages.error(request, error_text(error))
-        return redirect("ugc:work", pk=work.pk)
-    except PermissionDenied:
-        raise
+        # Shown again with the decision kept: a missing reason beside the reason field.
+        form.add_error("reason" if error.code == "reason_required" else None, error_text(error))
+        return _detail_page(request, work, status=422, moderation_form=form)
     messages.success(request, _("Done: the reader has been told."))
     return redirect("ugc:moderation")
 

@@ -80,3 +80,25 @@ def test_the_admins_own_sign_in_cannot_skip_the_second_factor(client, user, demo
 def test_the_admin_sign_in_refuses_to_send_staff_elsewhere(client):
     response = client.get("/admin/login/?next=https://evil.example/")
     assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+
+
+@pytest.mark.django_db
+def test_staff_just_signed_in_set_up_totp_without_typing_the_password_again(
+    client, user, demo_site, monkeypatch
+):
+    import time
+
+    services.assign_role(user=user, role=roles.LIBRARIAN_ADMIN)
+    response = client.post(
+        "/accounts/login/?next=/admin/", {"login": user.email, "password": PASSWORD}, follow=True
+    )
+    assert [url for url, _status in response.redirect_chain] == [
+        "/admin/",
+        "/accounts/2fa/totp/activate/",
+    ]
+    assert response.status_code == 200 and "form" in response.context
+    # Later than the reauthentication window, the password is asked again.
+    later = time.time() + 301
+    monkeypatch.setattr(time, "time", lambda: later)
+    page = client.get("/accounts/2fa/totp/activate/")
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/reauthenticate/")

@@ -127,3 +127,12 @@ def test_a_short_password_is_refused_in_chinese(client, demo_site):
     assert "密码太短，至少需要 8 个字符。" in html
     assert "too short" not in html
     assert not User.objects.filter(email="short@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_the_sign_up_page_uses_chinese_punctuation_and_wording(client, demo_site):
+    html = client.get("/accounts/signup/").content.decode()
+    assert "哪一类最符合您的情况？</label>" in html  # no colon after the question mark
+    assert "电子邮箱：</label>" in html and ":</label>" not in html
+    assert "登录</a>。" in html and "登录</a>." not in html
+    assert "Email" not in html.split("<body", 1)[1]

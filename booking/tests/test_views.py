@@ -247,3 +247,39 @@ def test_event_page_offers_the_waiting_list_when_full(client, user, other_user):
     client.post(f"/booking/events/{event.pk}/book/", {"action": "waitlist"})
     assert event.waitlist.filter(user=other_user).exists()
     assert "老沈阳的故事" in client.get("/booking/mine/").content.decode()
+    # The event's page shows the place in the queue and lets the reader leave it right there.
+    entry = event.waitlist.get(user=other_user)
+    page = client.get(f"/booking/events/{event.pk}/").content.decode()
+    assert f'action="/booking/waitlist/{entry.pk}/leave/"' in page
+    left = client.post(
+        f"/booking/waitlist/{entry.pk}/leave/", {"next": f"/booking/events/{event.pk}/"}
+    )
+    assert left.status_code == 302 and left["Location"] == f"/booking/events/{event.pk}/"
+    assert not event.waitlist.filter(user=other_user, status="waiting").exists()
+
+
+def test_leaving_a_waiting_list_never_redirects_off_the_site(client, user, other_user):
+    event = EventFactory(capacity=1)
+    services.book_event(user=user, event=event)
+    assert sign_in(client, other_user.email)
+    client.post(f"/booking/events/{event.pk}/book/", {"action": "waitlist"})
+    entry = event.waitlist.get(user=other_user)
+    for hostile in ("//evil.example/", "https://evil.example/", "javascript:alert(1)", "evil"):
+        left = client.post(f"/booking/waitlist/{entry.pk}/leave/", {"next": hostile})
+        assert left["Location"] == "/booking/mine/", hostile
+
+
+def test_the_index_lists_upcoming_events_soonest_first(client, user):
+    # Created out of order, and one with a booking: the count must not undo the order.
+    later = EventFactory(title="第三场", starts_at=local(9, 10))
+    EventFactory(title="第一场", starts_at=local(2, 10))
+    EventFactory(title="第二场", starts_at=local(5, 10))
+    services.book_event(user=user, event=later)
+    page = client.get("/booking/").content.decode()
+    assert page.index("第一场") < page.index("第二场") < page.index("第三场")
+
+
+def test_my_bookings_keeps_the_status_on_one_line(reader_client, user):
+    services.book_event(user=user, event=EventFactory())
+    page = reader_client.get("/booking/mine/").content.decode()
+    assert '<th scope="col" class="nowrap">' in page and '<td class="nowrap">' in page

@@ -143,3 +143,22 @@ def test_the_home_page_title_names_the_site_once(client, demo_site):
     # Other pages still say where they are, then the site.
     about = client.get("/search/").content.decode()
     assert about.split("<title>", 1)[1].split("</title>", 1)[0].endswith(" · 辽图共享空间")
+
+
+@pytest.mark.django_db
+def test_the_home_page_features_only_interviews_anyone_can_hear(client, demo_site):
+    InterviewFactory(title="开放的访谈")
+    InterviewFactory(title="申请后可听的访谈", access_level=AccessLevel.REQUEST)
+    InterviewFactory(
+        title="封存的访谈",
+        access_level=AccessLevel.EMBARGO,
+        embargo_until=timezone.localdate() + dt.timedelta(days=30),
+    )
+    InterviewFactory(
+        title="解封的访谈",
+        access_level=AccessLevel.EMBARGO,
+        embargo_until=timezone.localdate() - dt.timedelta(days=1),
+    )
+    html = client.get("/").content.decode()
+    assert "开放的访谈" in html and "解封的访谈" in html
+    assert "申请后可听的访谈" not in html and "封存的访谈" not in html

@@ -85,7 +85,23 @@ def test_the_quiz_result_fragment_can_take_focus_and_says_whether_it_passed(user
     )
     html = response.content.decode()
     assert 'tabindex="-1"' in html and "data-focus-result" in html
-    assert "及格线是 100%，还没有达到。" in html
+    assert "及格线是 100%，还没有达到。" in html and "再试一次" in html
+    block = _quiz_id(second)
+    # The earlier attempt shown above the quiz goes (out of band); a pass offers no new try.
+    assert f'<p id="quiz-last-{block}" hx-swap-oob="delete"></p>' in html
+    passed = (
+        _signed_in(user)
+        .post(
+            reverse("courses:quiz", args=[second.pk, block]),
+            {"q0": "0", "q1": "1"},
+            HTTP_HX_REQUEST="true",
+        )
+        .content.decode()
+    )
+    assert "已达到及格线" in passed and "再试一次" not in passed
+    assert f'<p id="quiz-last-{block}" hx-swap-oob="delete"></p>' in passed
+    page = _signed_in(user).get(second.url).content.decode()
+    assert f'id="quiz-last-{block}"' in page
 
 
 def _with_prerequisite():

@@ -356,6 +356,20 @@ def test_a_dispatch_that_never_finished_is_queued_again(printer, maker, technici
     assert job.status == JobStatus.QUEUED and job.printer is None
 
 
+def test_a_lost_connection_tells_the_maker_without_octoprints_raw_state(printer, maker, technician):
+    job = _queued(maker, technician)
+    PrintJob.objects.filter(pk=job.pk).update(status=JobStatus.PRINTING, printer=printer)
+    # OctoPrint still answers, but its link to the printer is gone ("Closed").
+    with translation.override("en"):
+        services.reconcile(
+            Printer.objects.get(pk=printer.pk), services.Observed(state="offline", text="Closed")
+        )
+    job.refresh_from_db()
+    assert job.status == JobStatus.INTERRUPTED
+    assert job.reason == "The connection to the printer was lost."  # no "(Closed)"
+    assert Printer.objects.get(pk=printer.pk).state_text == "Closed"  # the farm still shows it
+
+
 # --- Certifications and the booking engine ---------------------------------------------------
 
 

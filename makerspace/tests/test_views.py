@@ -352,6 +352,7 @@ def test_pages_name_printer_types_materials_and_makers_in_chinese(client, maker,
     farm = client.get("/makerspace/farm/").content.decode()
     assert "通用 220 mm 打印机（0.4 mm 喷嘴）" in farm and "PLA（聚乳酸）" in farm
     assert "下一个任务" in farm and "下一页" not in farm
+    assert "设备状态：" in farm  # the equipment's own status is labelled, not "离线 · 可用"
     assert "virtual" not in farm and "0.40 mm" not in farm
 
 

@@ -401,6 +401,9 @@ def test_desk_imports_ohms_and_refuses_bad_files_with_a_reason():
     staff = Client()
     staff.force_login(archivist())
     collection = InterviewFactory().collection
+    desk = staff.get(reverse("oral_history:desk")).content.decode()
+    assert "OHMS XML 文件：</label>" in desk and "请选择集合</option>" in desk
+    assert "---------" not in desk and ":</label>" not in desk
     bad = SimpleUploadedFile("x.xml", b"<ROOT><record>")
     response = staff.post(reverse("oral_history:import"), {"file": bad,
                           "collection": collection.pk}, follow=True)  # fmt: skip

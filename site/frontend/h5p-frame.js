@@ -41,6 +41,13 @@ function currentState() {
 
 function start(init) {
   const mount = document.querySelector("[data-h5p-frame]");
+  // The reader's large-text mode reaches into the activity: the frame is another document, so
+  // the page's own CSS cannot (set through the CSSOM, which the frame's CSP allows).
+  if (init.largeText === true) {
+    document.documentElement.classList.add("large-text");
+    document.documentElement.style.fontSize = "137.5%";
+    mount.style.fontSize = "1.375rem";
+  }
   const options = {
     id: config.id,
     title: config.title,

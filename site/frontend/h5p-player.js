@@ -39,6 +39,7 @@ function setUp(mount) {
           state: config.signedIn ? config.state : null,
           signedIn: config.signedIn,
           objectIRI: window.location.origin + window.location.pathname,
+          largeText: document.documentElement.classList.contains("large-text"),
         },
         config.frameOrigin,
       );

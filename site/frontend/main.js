@@ -72,9 +72,10 @@ document.addEventListener("htmx:afterSettle", (event) => {
 // A refused form comes back with what went wrong: focus goes to the summary of the errors (or
 // the first field in error), so that a screen reader reads it out and the keyboard starts
 // there instead of at the top of the page.
-// In order: a summary of the refusal, else the first field marked invalid, else an error list.
+// In order: a summary of the refusal (or an error message after a redirect), else the first
+// field marked invalid, else an error list.
 const PROBLEMS = [
-  ".refusal, .form-errors",
+  ".refusal, .form-errors, .messages .message-error",
   "[aria-invalid='true'], .field-error :is(input, select, textarea)",
   "ul.errorlist",
 ];

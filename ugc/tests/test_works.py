@@ -86,9 +86,16 @@ def test_moderation_flow_publishes_notifies_and_records(
 
     client.force_login(moderator)
     refused = client.post(f"/works/{work.pk}/moderate/", {"action": "reject", "reason": ""})
-    assert refused.status_code == 302
+    # A rejection needs a reason: the page comes back with the decision kept and the message
+    # beside the reason field (where focus goes), not in a banner screens away.
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert '<option value="reject" selected>' in html
+    assert 'id="id_reason_error">请告诉读者作品未通过的原因。</p>' in html
     work.refresh_from_db()
-    assert work.state == WorkState.PENDING_REVIEW  # a rejection needs a reason
+    assert work.state == WorkState.PENDING_REVIEW
+    nothing = client.post(f"/works/{work.pk}/moderate/", {"action": "burn"})
+    assert nothing.status_code == 422 and "form-errors" in nothing.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/works/{work.pk}/moderate/", {"action": "approve"})
@@ -259,8 +266,13 @@ def test_captions_are_validated_shown_and_published_with_the_work(
     video = samples.ffmpeg_sample(tmp_path, "mp4").read_bytes()
     work = make_work(user, data=video, name="clip.mp4", kind="video", fmt="mp4")
     client.force_login(user)
+    # Submitting without captions is refused on the page itself, beside the captions field.
+    unready = client.post(f"/works/{work.pk}/submit/")
+    assert unready.status_code == 422
+    assert 'id="id_captions_error">提交视频或音频作品之前，请先添加字幕' in unready.content.decode()
     bad = SimpleUploadedFile("c.vtt", b"not captions", content_type="text/vtt")
-    client.post(f"/works/{work.pk}/captions/", {"captions": bad})
+    refused = client.post(f"/works/{work.pk}/captions/", {"captions": bad})
+    assert refused.status_code == 422 and 'id="id_captions_error"' in refused.content.decode()
     work.refresh_from_db()
     assert work.captions is None
     good = SimpleUploadedFile(
@@ -271,6 +283,7 @@ def test_captions_are_validated_shown_and_published_with_the_work(
     assert work.captions.content_type == "text/vtt"
     page = client.get(f"/works/{work.pk}/").content.decode()
     assert f'<track kind="captions" src="/files/{work.captions_id}/"' in page
+    assert "✓ 已添加字幕" in page
     services.submit_for_review(work=work, user=user)
     with django_capture_on_commit_callbacks(execute=True):
         services.approve(work=work, moderator=moderator)
@@ -319,3 +332,14 @@ def test_moderators_see_the_queue_and_reported_works(
     page = client.get("/works/moderation/").content.decode()
     assert "待审作品" in page and "被举报作品" in page and "含有广告" in page
     assert "<title>待审核的作品 · 辽图共享空间</title>" in page
+
+
+@pytest.mark.django_db
+def test_the_album_choice_offers_no_album_in_words_not_dashes(user):
+    from django.utils import translation
+
+    from ugc.forms import NewWorkForm
+
+    with translation.override("en"):
+        html = str(NewWorkForm(owner=user)["collection"])
+    assert '<option value="" selected>No album</option>' in html and "-----" not in html

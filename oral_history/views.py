@@ -8,6 +8,8 @@ CORS preflight is answered as for an anonymous visitor. Links handed out name ``
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -111,6 +113,10 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Latin letters and spaces only: what someone types in pinyin or as initials (zhinengshouji, znsj).
+PINYIN = re.compile(r"[A-Za-z][A-Za-z ]{0,59}")
+
+
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     try:
@@ -119,6 +125,16 @@ def search(request: HttpRequest) -> HttpResponse:
         page = 1
     per_page = 20
     hits = selectors.search(request.user, query, limit=per_page + 1, offset=(page - 1) * per_page)
+    by_pinyin = []
+    if not hits and page == 1 and PINYIN.fullmatch(query):
+        # The archive's own index holds the words people said, without pinyin (homophones
+        # would flood it); typed pinyin or initials still find interviews by their titles
+        # and keywords through the site search, which indexes those with pinyin.
+        from core.models import SearchKind
+        from core.selectors import site_search
+
+        found = site_search(user=request.user, query=query, kind=SearchKind.ARCHIVE)
+        by_pinyin = [hit for group in found.groups for hit in group.hits]
     return render(
         request,
         "oral_history/search.html",
@@ -127,6 +143,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "hits": hits[:per_page],
             "page": page,
             "has_next": len(hits) > per_page,
+            "by_pinyin": by_pinyin,
         },
     )
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="redoc"),
     path("", include("booking.api_urls")),
     path("", include("makerspace.api_urls")),
+    path("", include("oral_history.api_urls")),
+    path("", include("cms.api_urls")),
     # Anything else under /api/v1/ (a mistyped id, an unknown path) is a problem document too.
     re_path(r"", not_found),
 ]

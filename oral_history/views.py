@@ -411,57 +411,6 @@ def oai_pmh(request: HttpRequest) -> HttpResponse:
     return oai.Provider(request).respond()
 
 
-def api_interviews(request: HttpRequest) -> JsonResponse:
-    interviews = selectors.listing(selectors.visible_interviews(request.user))
-    page = Paginator(interviews.order_by("pk"), 50).get_page(request.GET.get("page"))
-    return JsonResponse(
-        {
-            "count": page.paginator.count,
-            "next": page.next_page_number() if page.has_next() else None,
-            "results": [_summary(request, interview) for interview in page],
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
-
-
-def _summary(request: HttpRequest, interview: Interview) -> dict:
-    return {
-        "id": interview.pk,
-        "accession_number": interview.accession_number,
-        "title": interview.title,
-        "date": interview.interview_date.isoformat() if interview.interview_date else None,
-        "collection": interview.collection.slug,
-        "narrators": [n.public_name for n in interview.narrators.all()],
-        "places": [p.name for p in interview.places.all()],
-        "subjects": [s.name for s in interview.subjects.all()],
-        "access_level": interview.access_level,
-        "url": _link("oral_history:interview", interview.pk),
-    }
-
-
-def api_interview(request: HttpRequest, pk: int) -> JsonResponse:
-    interview = _interview_or_404(request, pk)
-    user = request.user
-    data = _summary(request, interview)
-    data["summary"] = interview.summary
-    data["segments"] = [
-        {"start": s.start, "title": s.title, "synopsis": s.synopsis, "keywords": s.keywords,
-         "partial_transcript": s.partial_transcript}
-        for s in selectors.shown_segments(user, interview)
-    ]  # fmt: skip
-    data["media"] = [
-        _link("oral_history:media", interview.pk, item.pk)
-        for item in selectors.playable_media(user, interview)
-    ]
-    transcript = Transcript.objects.filter(interview=interview).first()
-    data["transcript"] = (
-        _link("oral_history:transcript-vtt", interview.pk)
-        if transcript and selectors.part_available(user, interview, transcript)
-        else None
-    )
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-
-
 # --- The archive desk -------------------------------------------------------------------------
 
 

@@ -115,3 +115,18 @@ def test_the_schema_and_its_documentation_come_from_our_origin(client):
         page = client.get(url).content.decode()
         assert "/static/drf_spectacular_sidecar/" in page
         assert "cdn" not in page.lower() and "unpkg" not in page.lower()
+
+
+def test_search_finds_chinese_pinyin_and_initials_with_marked_hits(client):
+    ResourceFactory(name="智能手机体验区")
+    for query in ("智能手机", "zhinengshouji", "znsj"):
+        body = client.get("/api/v1/search/", {"q": query}).json()
+        titles = [hit["title"] for hit in body["results"]]
+        assert "智能手机体验区" in titles, query
+        assert body["counts"]["booking"] >= 1
+        hit = next(h for h in body["results"] if h["title"] == "智能手机体验区")
+        assert "<mark>" in hit["title_html"] and hit["url"].startswith("/booking/")
+    one_kind = client.get("/api/v1/search/", {"q": "智能手机", "kind": "booking"}).json()
+    assert one_kind["kind"] == "booking" and one_kind["page"] == 1
+    hostile = client.get("/api/v1/search/", {"q": "<script>智能手机", "page": "99999"}).json()
+    assert all("<script>" not in h["title_html"] for h in hostile["results"])

@@ -26,7 +26,7 @@ def _paths(interview, item) -> dict[str, str]:
         "media": reverse("oral_history:media", args=[interview.pk, item.pk]),
         "vtt": reverse("oral_history:transcript-vtt", args=[interview.pk]),
         "manifest": reverse("oral_history:manifest", args=[interview.pk]),
-        "api": reverse("oral_history:api-interview", args=[interview.pk]),
+        "api": reverse("v1:interview", args=[interview.pk]),
     }
 
 
@@ -252,7 +252,7 @@ def test_guessing_ids_of_restricted_interviews_reveals_nothing(tmp_path, people)
     assert interview.title not in visitor.get(reverse("oral_history:index")).content.decode()
     narrator = interview.narrators.first()
     assert visitor.get(reverse("oral_history:narrator", args=[narrator.pk])).status_code == 404
-    assert visitor.get(reverse("oral_history:api-interviews")).json()["count"] == 0
+    assert visitor.get(reverse("v1:interviews")).json()["results"] == []
 
 
 def test_selector_and_database_filters_agree(tmp_path, people):

@@ -328,7 +328,7 @@ def test_anonymised_narrators_are_never_named_in_public():
     client = Client()
     for path in [reverse("oral_history:interview", args=[interview.pk]),
                  reverse("oral_history:narrators"),
-                 reverse("oral_history:api-interview", args=[interview.pk]),
+                 reverse("v1:interview", args=[interview.pk]),
                  "/memories/oai?verb=ListRecords&metadataPrefix=oai_dc"]:  # fmt: skip
         body = client.get(path).content.decode()
         assert "真名" not in body, path
@@ -369,7 +369,7 @@ def test_list_pages_do_not_grow_queries_with_the_number_of_interviews():
             assert client.get(path).status_code == 200
         return len(queries)
 
-    paths = [reverse("oral_history:index"), reverse("oral_history:api-interviews"),
+    paths = [reverse("oral_history:index"), reverse("v1:interviews"),
              reverse("oral_history:collection", args=["liaohai"]),
              f"{reverse('oral_history:search')}?q=往事"]  # fmt: skip
     for n in range(3):

@@ -105,11 +105,11 @@ def test_the_manifest_names_the_public_site_whatever_the_host_header(open_interv
 def test_api_and_citations_name_the_public_site_whatever_the_host_header(open_interview):
     interview, item = open_interview
     evil = {"HTTP_HOST": "evil.example"}
-    api = _client().get(reverse("oral_history:api-interview", args=[interview.pk]), **evil).json()
+    api = _client().get(reverse("v1:interview", args=[interview.pk]), **evil).json()
     assert api["url"] == f"{SITE}/memories/i/{interview.pk}/"
     assert api["media"] == [f"{SITE}/memories/i/{interview.pk}/media/{item.pk}/"]
     assert api["transcript"] == f"{SITE}/memories/i/{interview.pk}/transcript.vtt"
-    listing = _client().get(reverse("oral_history:api-interviews"), **evil).json()
+    listing = _client().get(reverse("v1:interviews"), **evil).json()
     assert listing["results"][0]["url"] == f"{SITE}/memories/i/{interview.pk}/"
     page = _client().get(reverse("oral_history:interview", args=[interview.pk]), **evil)
     text = page.content.decode()

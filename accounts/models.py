@@ -1,8 +1,12 @@
+import hashlib
+import hmac
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -99,6 +103,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    @property
+    def public_name(self) -> str:
+        """How the reader appears to others (next to their works and comments): the display
+        name they chose, or else a stable pseudonym, never their e-mail address."""
+        if self.display_name:
+            return self.display_name
+        digest = hmac.new(
+            settings.SECRET_KEY.encode(), f"public-name:{self.pk}".encode(), hashlib.sha256
+        ).hexdigest()
+        return gettext("Reader %(code)s") % {"code": digest[:6].upper()}
 
     def get_full_name(self) -> str:
         return self.display_name or self.email

@@ -374,3 +374,7 @@ def test_confirm_and_cancel_are_styled_apart(client, maker):
     assert 'class="button-primary maker-confirm"' in confirm
     assert 'class="maker-cancel"' in cancel and "button-primary" not in cancel
     assert "button-danger" not in cancel  # the error red is too close to the brand red
+    # Cancelling takes two presses: the first only opens the confirmation.
+    opener = page[page.index('<details class="confirm-step">') :].split("</summary>")[0]
+    assert "取消这个打印任务…" in opener and "/cancel/" not in opener
+    assert "确定取消这个打印任务" in cancel

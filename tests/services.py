@@ -231,6 +231,30 @@ def wait_for_js(tab, expression: str, *, timeout: float = 10.0) -> None:
              interval=0.05, message=f"timed out waiting for {expression}")  # fmt: skip
 
 
+STAFF_PASSWORD = "a-long-library-password"
+
+
+def sign_in_staff(tab, *, email: str, role: str, next_url: str = "") -> None:
+    """Create a staff account with TOTP and sign it in as a person would: e-mail, password,
+    then the six-digit code. Ends where ``next_url`` leads (else the profile page)."""
+    import pyotp
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from accounts import services
+
+    secret = pyotp.random_base32()
+    member = services.create_account(email=email, password=STAFF_PASSWORD, role=role)
+    TOTP.activate(member, secret)
+    tab.goto(f"/accounts/login/?next={next_url}" if next_url else "/accounts/login/")
+    tab.get_by_label("电子邮箱").fill(email)
+    tab.get_by_label("密码", exact=False).first.fill(STAFF_PASSWORD)
+    tab.get_by_role("button", name="登录").last.click()
+    tab.wait_for_url("**/accounts/2fa/authenticate/**")
+    tab.get_by_label("代码").fill(pyotp.TOTP(secret).now())
+    tab.get_by_role("button", name="登录").last.click()
+    tab.wait_for_url(f"**{next_url}" if next_url else "**/accounts/profile/")
+
+
 @pytest.fixture
 def page(transactional_db, live_server, settings):
     """A Chromium tab on the live test server.

@@ -504,3 +504,51 @@ def test_a_refused_package_stores_nothing(source, monkeypatch):
         services.install(source=source(), user=None)
     assert written == []
     assert not H5PContent.objects.exists() and not H5PLibrary.objects.exists()
+
+
+def test_refusals_name_the_file_and_what_is_wrong_with_it():
+    """The editor who uploaded the package reads which file is refused and why."""
+    name = f"{FOLDER}/fonts/icons.svg"
+    not_svg = refused(changed({name: b"GIF89a not an svg at all"}))
+    assert not_svg.code == "content_mismatch"
+    assert not_svg.messages == [f"{name} is not a .svg file: its content does not match its name."]
+    unsafe = refused(changed({name: b'<svg xmlns="http://www.w3.org/2000/svg" onload="x()"/>'}))
+    assert unsafe.messages == [f"{name} is an SVG image that could run a script."]
+    odd = f"{FOLDER}/assets/file.exe"
+    assert refused(changed({odd: "x"})).messages == [f"File type not allowed: {odd}"]
+
+
+def test_an_svg_is_recognised_by_its_svg_element_within_the_first_4_kb():
+    name = f"{FOLDER}/fonts/icons.svg"
+    # Ending one byte past the first 4 KB: not recognised; ending exactly at it: recognised.
+    late = b"<!--" + b" " * 4086 + b"--><svg xmlns='http://www.w3.org/2000/svg'/>"
+    assert late.index(b"<svg") == 4093
+    assert refused(changed({name: late})).code == "content_mismatch"
+    early = b"<!--" + b" " * 4085 + b"--><svg xmlns='http://www.w3.org/2000/svg'/>"
+    assert early.index(b"<svg") == 4092
+    assert package.read(changed({name: early}))
+
+
+@pytest.mark.parametrize(
+    ("name", "entries"),
+    [
+        # OOXML needs both the content-types part and its own folder.
+        ("content/files/x.docx", {"word/document.xml": b"<x/>"}),
+        ("content/files/x.docx", {"[Content_Types].xml": b"<Types/>", "xl/book.xml": b"<x/>"}),
+        # ODF: a mimetype entry of more than 100 bytes is not read at all.
+        (
+            "content/files/x.odt",
+            {"mimetype": b"application/vnd.oasis.opendocument.text" + b" " * 62},
+        ),
+        ("content/files/x.odt", {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}),
+        ("content/files/x.odt", {"content.xml": b"<x/>"}),
+    ],
+)
+def test_office_files_are_recognised_by_their_parts(name, entries):
+    assert refused(changed({name: pk._office_zip(entries)})).code == "content_mismatch"
+
+
+def test_an_odf_mimetype_of_exactly_100_bytes_is_still_read():
+    padded = b"application/vnd.oasis.opendocument.text".ljust(100)
+    assert len(padded) == 100
+    assert package.read(changed({"content/files/x.odt": pk._office_zip({"mimetype": padded})}))

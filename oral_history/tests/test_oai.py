@@ -418,3 +418,61 @@ def test_responses_validate_against_the_schemas(schema, records):
         {"verb": "Dance"},
     ):
         _get(schema, **params)  # validates
+
+
+def _message(document) -> str:
+    return document.find(f"{{{oai.OAI}}}error").text
+
+
+@pytest.mark.django_db
+def test_protocol_errors_explain_themselves_to_the_harvester(schema, records):
+    """The error text is what a harvester's operator reads in their log: pinned."""
+    unknown = f"oai:{oai.repository_identifier()}:interview/999999"
+    document = _get(schema, verb="GetRecord", metadataPrefix="oai_dc", identifier=unknown)
+    assert _message(document) == f"No such record: {unknown}"
+    mixed = {"from": "2020-01-01", "until": "2030-01-01T00:00:00Z"}
+    document = _get(schema, verb="ListRecords", metadataPrefix="oai_dc", **mixed)
+    assert _message(document) == "from and until must have the same granularity."
+    document = _get(schema, verb="ListRecords", metadataPrefix="oai_dc", set="nope")
+    assert _message(document) == "No such set: nope"
+    document = _get(schema, verb="ListRecords", resumptionToken="forged")
+    assert _message(document) == "The resumption token is not valid."
+    document = _get(schema, verb="ListIdentifiers", metadataPrefix="oai_dc", until="2001-01-01")
+    assert _message(document) == "No records match the request."
+
+
+@pytest.mark.django_db
+def test_an_identifier_must_carry_this_repositorys_prefix(schema, records):
+    made, _ = records
+    prefix = f"oai:{oai.repository_identifier()}:interview/"
+    # Another prefix of the same length ending in a real id is not this repository's record.
+    forged = "x" * len(prefix) + str(made[0].pk)
+    document = _get(schema, verb="GetRecord", metadataPrefix="oai_dc", identifier=forged)
+    assert _error(document) == "idDoesNotExist"
+
+
+@pytest.mark.django_db
+def test_list_identifiers_gives_headers_and_list_records_gives_records(schema, records):
+    identifiers = _get(schema, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    container = identifiers.find(f"{{{oai.OAI}}}ListIdentifiers")
+    assert container is not None and identifiers.find(f"{{{oai.OAI}}}ListRecords") is None
+    assert {child.tag for child in container} == {f"{{{oai.OAI}}}header"}
+    listed = _get(schema, verb="ListRecords", metadataPrefix="oai_dc")
+    container = listed.find(f"{{{oai.OAI}}}ListRecords")
+    assert container is not None and listed.find(f"{{{oai.OAI}}}ListIdentifiers") is None
+    assert {child.tag for child in container} == {f"{{{oai.OAI}}}record"}
+
+
+@pytest.mark.django_db
+def test_until_a_day_includes_that_whole_day(schema, records):
+    today = timezone.now().strftime("%Y-%m-%d")
+    document = _get(schema, verb="ListIdentifiers", metadataPrefix="oai_dc", until=today)
+    assert len(_ids(document)) == 9  # everything changed today, up to its last second
+
+
+@pytest.mark.django_db
+def test_a_list_that_fits_one_page_has_no_resumption_token(schema, records, monkeypatch):
+    monkeypatch.setattr(oai, "PAGE_SIZE", 9)  # exactly the nine harvestable records
+    document = _get(schema, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    assert len(_ids(document)) == 9
+    assert document.find(f".//{{{oai.OAI}}}resumptionToken") is None

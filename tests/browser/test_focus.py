@@ -1,13 +1,12 @@
 """Keyboard focus stays where people work: a refused form puts focus on what went wrong, and
 a region that refreshes itself (the print farm) keeps the control its user was on."""
 
-import pyotp
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 
-from accounts import roles, services
+from accounts import roles
 from accounts.tests.factories import UserFactory
 from makerspace.tests.factories import PrinterFactory
+from tests.services import sign_in_staff
 
 from .test_booking import sign_in
 
@@ -62,20 +61,10 @@ def test_a_refused_form_of_ours_puts_focus_on_its_error_summary(demo_site, page)
 
 def test_the_print_farm_refresh_keeps_the_technicians_place(demo_site, page):
     PrinterFactory(equipment__name="三号打印机")
-    secret = pyotp.random_base32()
-    technician = services.create_account(
-        email="tech@example.org", password="a-long-library-password", role=roles.TECHNICIAN
-    )
-    TOTP.activate(technician, secret)
     page.set_viewport_size(PHONE)
-    page.goto("/accounts/login/?next=/makerspace/farm/")
-    page.get_by_label("电子邮箱").fill("tech@example.org")
-    page.get_by_label("密码", exact=False).first.fill("a-long-library-password")
-    page.get_by_role("button", name="登录").last.click()
-    page.wait_for_url("**/accounts/2fa/authenticate/**")
-    page.get_by_label("代码").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="登录").last.click()
-    page.wait_for_url("**/makerspace/farm/")
+    sign_in_staff(
+        page, email="tech@example.org", role=roles.TECHNICIAN, next_url="/makerspace/farm/"
+    )
 
     panel = page.locator("#farm-printers")
     panel.get_by_label("状态").first.focus()

@@ -8,11 +8,9 @@ OctoPrint Virtual Printer prints it."""
 import re
 from pathlib import Path
 
-import pyotp
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 
-from accounts import roles, services
+from accounts import roles
 from accounts.tests.factories import UserFactory
 from makerspace import services as maker_services
 from makerspace.models import JobStatus, Printer, PrintJob
@@ -24,7 +22,7 @@ from makerspace.tests.factories import (
     session_place,
 )
 from makerspace.tests.test_farm import _connect
-from tests.services import axe_violations, wait_for
+from tests.services import axe_violations, sign_in_staff, wait_for
 
 from .test_booking import sign_in
 
@@ -38,19 +36,7 @@ PRINTER_TYPE = "通用 220 mm 打印机（0.4 mm 喷嘴）"
 
 
 def _sign_in_technician(tab, email: str) -> None:
-    secret = pyotp.random_base32()
-    technician = services.create_account(
-        email=email, password="a-long-library-password", role=roles.TECHNICIAN
-    )
-    TOTP.activate(technician, secret)
-    tab.goto("/accounts/login/")
-    tab.get_by_label("电子邮箱").fill(email)
-    tab.get_by_label("密码", exact=False).first.fill("a-long-library-password")
-    tab.get_by_role("button", name="登录").last.click()
-    tab.wait_for_url("**/accounts/2fa/authenticate/")
-    tab.get_by_label("代码").fill(pyotp.TOTP(secret).now())
-    tab.get_by_role("button", name="登录").last.click()
-    tab.wait_for_url("**/accounts/profile/")
+    sign_in_staff(tab, email=email, role=roles.TECHNICIAN)
 
 
 def _no_page_overflow(tab) -> bool:

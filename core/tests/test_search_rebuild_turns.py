@@ -11,7 +11,7 @@ from core import search
 from core.models import SearchEntry
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_rebuilds_at_once_take_turns():
     for name in ("琴房一", "琴房二", "琴房三"):
         ResourceFactory(name=name)

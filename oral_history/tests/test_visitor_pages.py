@@ -103,8 +103,9 @@ def test_a_chinese_page_cites_in_gbt7714_first_and_marks_chicago_as_english():
     html = Client().get(reverse("oral_history:interview", args=[interview.pk])).content.decode()
     cite = html.split('id="cite-heading"')[1]
     assert cite.index("GB/T 7714") < cite.index("芝加哥格式（英文）")
-    assert '<p class="citation" lang="zh-Hans">张桂兰. 纺织厂的三十年[Z/OL]' in cite
-    assert '<p class="citation" lang="en">张桂兰. “纺织厂的三十年.” Interview by 王丽' in cite
+    assert '<p class="citation" lang="zh-Hans" translate="no">张桂兰. 纺织厂的三十年[Z/OL]' in cite
+    english = '<p class="citation" lang="en" translate="no">张桂兰. “纺织厂的三十年.” Interview by'
+    assert f"{english} 王丽" in cite
 
     with translation.override("en"):
         entries = citations.for_page(interview, "https://example.org/i/1/", language="en")

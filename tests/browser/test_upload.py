@@ -141,9 +141,11 @@ def test_reader_uploads_a_video_that_a_moderator_publishes(
     assert "已就绪" in page.locator("#work-media .work-state").inner_text()
     assert page.locator("#work-media [hx-trigger]").count() == 0  # polling has stopped
 
-    # Captions are required before submitting, as the form says.
+    # Captions are required before submitting, as the form says: the refusal stands beside the
+    # captions field, which takes the focus.
     page.get_by_role("button", name="提交发布").click()
-    assert "请先添加字幕" in page.locator(".messages").inner_text()
+    assert "请先添加字幕" in page.locator("#id_captions_error").inner_text()
+    assert page.evaluate("() => document.activeElement.id") == "id_captions"
     page.get_by_label("字幕（WebVTT 文件）").set_input_files(str(captions))
     page.get_by_role("button", name="添加字幕").click()
     page.get_by_role("button", name="提交发布").click()

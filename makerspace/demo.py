@@ -35,6 +35,7 @@ from .models import (
     StudioJob,
     Training,
 )
+from .virtual_printers import DEMO_API_KEY, DEMO_PORTS
 
 # A small calibration square, as PrusaSlicer would describe it (no heating waits).
 _SQUARE = "".join(
@@ -70,9 +71,14 @@ CATALOGUE = [
 ]  # fmt: skip
 
 PRINTERS = {
-    "3d-printer-a": {"material": "PLA", "colour": "白色", "port": 5001},
-    "3d-printer-b": {"material": "PLA", "colour": "黑色", "port": 5002},
-    "3d-printer-c": {"material": "PETG", "colour": "透明", "port": 5003, "profile": "generic-300"},
+    "3d-printer-a": {"material": "PLA", "colour": "白色", "port": DEMO_PORTS["3d-printer-a"]},
+    "3d-printer-b": {"material": "PLA", "colour": "黑色", "port": DEMO_PORTS["3d-printer-b"]},
+    "3d-printer-c": {
+        "material": "PETG",
+        "colour": "透明",
+        "port": DEMO_PORTS["3d-printer-c"],
+        "profile": "generic-300",
+    },
 }
 
 
@@ -110,7 +116,7 @@ def seed() -> list[str]:
             },
         )
         if created:
-            printer.set_api_key("demo-key-not-a-real-octoprint-key")
+            printer.set_api_key(DEMO_API_KEY)
             printer.save(update_fields=["api_key_encrypted"])
 
     printing = Qualification.objects.filter(name="3D打印机使用培训").first()

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from makerspace import virtual_printers
+
 RUN_ID = uuid.uuid4().hex[:8]
 BASE_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = BASE_DIR.parent / "shared"
@@ -309,34 +311,8 @@ def axe_violations(tab) -> list[dict]:
 
 # --- OctoPrint with its Virtual Printer ---------------------------------------------------------
 
-OCTOPRINT_VENV = Path(
-    os.environ.get(
-        "OCTOPRINT_VENV",
-        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        / "liaotu-commons"
-        / "octoprint-venv",
-    )
-)
-OCTOPRINT_CONFIG = """\
-server:
-  firstRun: false
-  onlineCheck:
-    enabled: false
-  pluginBlacklist:
-    enabled: false
-plugins:
-  _disabled: [announcements, softwareupdate, pluginmanager, tracking, discovery, backup,
-              firmware_check, achievements, health_check, errortracking]
-  virtual_printer:
-    enabled: true
-    simulated_errors: []
-    okAfterResend: true
-    waitOnLongMoves: false
-    throttle: 0.001
-serial:
-  additionalPorts: []
-  autoconnect: false
-"""
+# The bootstrap (settings, user, key, serve) is shared with `make run`'s demo printers.
+OCTOPRINT_VENV = virtual_printers.OCTOPRINT_VENV
 
 
 @dataclass
@@ -354,11 +330,7 @@ class OctoPrintServer:
 
     def start(self) -> None:
         log = open(self.base_dir / "serve.log", "ab")  # noqa: SIM115 - kept open with the process
-        self.process = subprocess.Popen(
-            [str(OCTOPRINT_VENV / "bin" / "octoprint"), "-b", str(self.base_dir), "serve",
-             "--host", "127.0.0.1", "--port", str(self.port), "--iknowwhatimdoing"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        self.process = virtual_printers.serve(self.base_dir, port=self.port, log=log)
         import httpx
 
         deadline = time.monotonic() + 60
@@ -383,17 +355,10 @@ class OctoPrintServer:
 
 
 def start_octoprint(base_dir: Path) -> OctoPrintServer:
-    if not (OCTOPRINT_VENV / "bin" / "octoprint").exists():
+    if not virtual_printers.OCTOPRINT.exists():
         pytest.fail(f"OctoPrint is not installed in {OCTOPRINT_VENV}: run scripts/setup test")
-    base_dir.mkdir(parents=True, exist_ok=True)
-    (base_dir / "config.yaml").write_text(OCTOPRINT_CONFIG)
-    octoprint = str(OCTOPRINT_VENV / "bin" / "octoprint")
-    subprocess.run([octoprint, "-b", str(base_dir), "user", "add", "--password", "test-pass",
-                    "--admin", "admin"], check=True, capture_output=True)  # fmt: skip
     api_key = uuid.uuid4().hex
-    keys = base_dir / "data" / "appkeys"
-    keys.mkdir(parents=True, exist_ok=True)
-    (keys / "keys.yaml").write_text(f"admin:\n- app_id: tests\n  api_key: {api_key}\n")
+    virtual_printers.prepare(base_dir, api_key=api_key)
     server = OctoPrintServer(base_dir=base_dir, port=free_port(), api_key=api_key)
     server.start()
     return server

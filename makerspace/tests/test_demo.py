@@ -10,6 +10,7 @@ from accounts.models import User
 from makerspace import services
 from makerspace.demo import DEMO_GCODE
 from makerspace.models import JobStatus, Printer, PrinterState, PrintJob, StudioJob
+from tests.services import free_port
 
 
 @pytest.mark.django_db
@@ -39,8 +40,10 @@ def test_demo_maker_space_has_jobs_in_every_state_and_renders_without_octoprint(
     before = PrintJob.objects.count()
     call_command("seed_demo", *only, stdout=io.StringIO())
     assert PrintJob.objects.count() == before
-    # Nothing listens at the demo printers' addresses: a sync shows them offline, and the
-    # demo's running print is interrupted rather than left "printing".
+    # Without their OctoPrint servers (which `make run` starts, and which may be running on this
+    # machine at the demo's ports), a sync shows the printers offline, and the demo's running
+    # print is interrupted rather than left "printing".
+    Printer.objects.update(octoprint_url=f"http://127.0.0.1:{free_port()}")
     for printer in Printer.objects.all():
         services.sync_printer(printer)
     assert set(Printer.objects.values_list("state", flat=True)) == {PrinterState.OFFLINE}

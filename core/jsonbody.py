@@ -55,6 +55,13 @@ def _depth_exceeds(text: str, limit: int) -> bool:
     return False
 
 
+def too_large(max_bytes: int = MAX_BYTES) -> JSONBodyError:
+    return JSONBodyError(
+        _("The request body is larger than %(kb)d KB.") % {"kb": max_bytes // 1024},
+        code="json_too_large",
+    )
+
+
 def parse(
     data: bytes | str,
     *,
@@ -65,10 +72,7 @@ def parse(
     """Parse a JSON document within the limits, or raise ``JSONBodyError``."""
     raw = data.encode() if isinstance(data, str) else data
     if len(raw) > max_bytes:
-        raise JSONBodyError(
-            _("The request body is larger than %(kb)d KB.") % {"kb": max_bytes // 1024},
-            code="json_too_large",
-        )
+        raise too_large(max_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -104,10 +108,7 @@ def read_json(
     except ValueError:
         declared = 0
     if declared > max_bytes:
-        raise JSONBodyError(
-            _("The request body is larger than %(kb)d KB.") % {"kb": max_bytes // 1024},
-            code="json_too_large",
-        )
+        raise too_large(max_bytes)
     body = request.body
     if not body and empty is not None:
         return empty

@@ -5,18 +5,16 @@ may not see is a 404, whether it exists or not."""
 from __future__ import annotations
 
 from django.http import Http404
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny
 
 from core.api.conditional import ETagMixin
 from core.api.pagination import Cursor
-from core.siteurl import absolute
 
 from . import selectors
 from .models import Transcript
-from .serializers import InterviewDetailSerializer, InterviewSerializer
+from .serializers import InterviewDetailSerializer, InterviewSerializer, _link
 
 TAG = "archive"
 
@@ -54,12 +52,12 @@ class InterviewDetail(ETagMixin, generics.RetrieveAPIView):
             raise Http404
         interview.shown_segments = list(selectors.shown_segments(user, interview))
         interview.playable_links = [
-            absolute(reverse("oral_history:media", args=[interview.pk, item.pk]))
+            _link("oral_history:media", interview.pk, item.pk)
             for item in selectors.playable_media(user, interview)
         ]
         transcript = Transcript.objects.filter(interview=interview).first()
         interview.transcript_link = (
-            absolute(reverse("oral_history:transcript-vtt", args=[interview.pk]))
+            _link("oral_history:transcript-vtt", interview.pk)
             if transcript and selectors.part_available(user, interview, transcript)
             else None
         )

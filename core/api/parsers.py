@@ -24,7 +24,7 @@ class LimitedJSONParser(BaseParser):
             except ValueError:
                 declared = 0
         if declared > jsonbody.MAX_BYTES:
-            jsonbody.parse(b" " * (jsonbody.MAX_BYTES + 1))  # raises json_too_large
+            raise jsonbody.too_large()
         raw = stream.read(jsonbody.MAX_BYTES + 1) if stream is not None else b""
         if not raw:
             return {}

@@ -12,3 +12,9 @@ class AccountsConfig(AppConfig):
 
         # Permissions exist only once every app has migrated, so roles get theirs afterwards.
         post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_role_permissions")
+
+        from allauth.socialaccount.providers.weixin.provider import WeixinProvider
+
+        # allauth names the provider "Weixin" on its buttons and pages, in every language;
+        # readers know it as 微信 / WeChat.
+        WeixinProvider.name = _("WeChat")

@@ -3,13 +3,14 @@ from collections.abc import Callable
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 # Staff without MFA may still manage their own account (to enrol), sign out, and load assets.
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/preferences/")
+# allauth's headless API (/_allauth/) is how an app signs in and sets up TOTP.
+EXEMPT_PREFIXES = ("/accounts/", "/_allauth/", "/static/", "/healthz", "/preferences/")
 # Where a staff member was going when they were sent to enrol; the recovery-codes page that
 # ends the enrolment links on to it (accounts/templates/mfa/recovery_codes/index.html).
 AFTER_MFA_KEY = "liaotu_after_mfa"
@@ -36,6 +37,9 @@ class StaffMFARequiredMiddleware:
                 if request.session.get(AFTER_MFA_KEY) == request.get_full_path():
                     del request.session[AFTER_MFA_KEY]  # arrived: the link has done its work
                 return self.get_response(request)
+            if request.path_info.startswith("/api/"):
+                # An API client cannot follow the enrolment pages: a problem document says why.
+                return mfa_required_problem(request)
             going_to = request.get_full_path()
             if (
                 request.method == "GET"
@@ -51,3 +55,21 @@ class StaffMFARequiredMiddleware:
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def mfa_required_problem(request: HttpRequest) -> HttpResponse:
+    """The API's refusal of a staff session without TOTP (as ``core.api.authentication`` gives
+    it for an app token)."""
+    message = _("Staff accounts must set up two-factor authentication before continuing.")
+    return JsonResponse(
+        {
+            "type": "urn:liaotu:problem:mfa_required",
+            "title": message,
+            "status": 403,
+            "code": "mfa_required",
+            "instance": request.path,
+        },
+        status=403,
+        content_type="application/problem+json",
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -27,6 +27,11 @@ urlpatterns = [
     re_path(r"^api/", api_views.not_found),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    # Sign-in for apps: allauth's headless API (its own OpenAPI document at _allauth/openapi.json).
+    path("_allauth/openapi.json", api_views.sign_in_schema, name="sign-in-schema"),
+    # The same document (JSON is YAML) where allauth would serve its YAML rendering.
+    path("_allauth/openapi.yaml", api_views.sign_in_schema),
+    path("_allauth/", include("allauth.headless.urls")),
     path("files/", include("media.urls")),
     path("works/", include("ugc.urls")),
     path("booking/", include("booking.urls")),

@@ -71,6 +71,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.weixin",
+    # The app and mini-program sign in through allauth's headless API (/_allauth/app/v1/).
+    "allauth.headless",
     "axes",
     # The public API
     "rest_framework",
@@ -181,6 +185,49 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 # limit would answer first with a plain form error, so it is switched off. Its other limits stay.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Apps (the library's app, the WeChat mini-program) sign in through allauth's headless API and
+# carry the session token it gives in X-Session-Token. Only the "app" client: our own pages use
+# the site's forms and the browser session.
+HEADLESS_CLIENTS = ("app",)
+# Its OpenAPI document (/_allauth/openapi.json), linked from ours; not its HTML page, which
+# loads Redoc from a CDN.
+HEADLESS_SERVE_SPECIFICATION = True
+HEADLESS_SPECIFICATION_TEMPLATE_NAME = None
+# Links in mails sent to app users (verify, reset) open the site's own pages.
+HEADLESS_FRONTEND_URLS = {
+    "account_confirm_email": "/accounts/confirm-email/{key}/",
+    "account_reset_password_from_key": "/accounts/password/reset/key/{key}/",
+    "account_signup": "/accounts/signup/",
+}
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# Readers who arrive through WeChat still give (and verify) an e-mail address: the same rules as
+# everyone else, and the address their booking reminders go to.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# WeChat (weixin) sign-in, once the library has its app id and secret from WeChat Open Platform.
+SOCIALACCOUNT_PROVIDERS = (
+    {
+        "weixin": {
+            "APPS": [
+                {
+                    "client_id": env("WEIXIN_APP_ID"),
+                    "secret": env("WEIXIN_APP_SECRET"),
+                }
+            ],
+            "SCOPE": ["snsapi_login"],
+            # The QR-code page for desktop browsers; inside WeChat, its own authorize page.
+            "AUTHORIZE_URL": env(
+                "WEIXIN_AUTHORIZE_URL", default="https://open.weixin.qq.com/connect/qrconnect"
+            ),
+        }
+    }
+    if env("WEIXIN_APP_ID", default="")
+    else {}
+)
+# Tests only: WeChat's API host is routed to a stand-in server the test starts (see
+# accounts.adapters.SocialAccountAdapter); empty in every real deployment.
+WEIXIN_API_STAND_IN = env("WEIXIN_API_STAND_IN", default="")
 MFA_TOTP_ISSUER = "辽图共享空间 Liaotu Commons"
 
 # Login throttling: lock a (login, address) pair after repeated failures.
@@ -325,8 +372,12 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Public API (/api/v1/) -------------------------------------------------------------------
 REST_FRAMEWORK = {
-    # Browser pages use the session (with CSRF on every unsafe method).
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Apps send allauth's session token (X-Session-Token); our own pages use the session, with
+    # CSRF on every unsafe method.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.api.authentication.AppSessionToken",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only: no browsable API (a second HTML surface to secure), no form parsers.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -350,7 +401,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "The library's platform for its app and WeChat mini-program. Errors are RFC 9457 "
         "problem documents (application/problem+json) with a stable `code`. Lists are "
-        "cursor-paginated. This is v1, served under /api/v1/; a v2 would be served under "
+        "cursor-paginated. Apps sign in through allauth's headless API "
+        "(/_allauth/app/v1/auth/login, documented at /_allauth/openapi.json) and send the "
+        "session token it gives in X-Session-Token; the site's own pages use their session "
+        "cookie and CSRF token. This is v1, served under /api/v1/; a v2 would be served under "
         "/api/v2/ beside it, with its own schema, while v1 keeps working."
     ),
     "VERSION": "1.0.0",

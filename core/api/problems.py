@@ -27,6 +27,23 @@ CONFLICT_CODES = frozenset(
 )
 
 
+#: The codes DRF gives its exceptions by default; a refusal raised with any other code keeps it.
+DRF_GENERIC_CODES = frozenset(
+    {
+        "error",
+        "authentication_failed",
+        "not_authenticated",
+        "permission_denied",
+        "not_found",
+        "method_not_allowed",
+        "not_acceptable",
+        "unsupported_media_type",
+        "throttled",
+        "parse_error",
+    }
+)
+
+
 def problem(
     *,
     status_code: int,
@@ -141,6 +158,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         (value for kind, value in codes.items() if isinstance(exc, kind)),
         (str(exc.default_code), _("The request was refused.")),
     )
+    specific = exc.get_codes()
+    if isinstance(specific, str) and specific not in DRF_GENERIC_CODES:
+        # A refusal raised with a code of its own (token_invalid, mfa_required...).
+        code = specific
     detail = " ".join(_messages(exc.detail))
     status_code = exc.status_code
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):

@@ -2,6 +2,28 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class AppSessionTokenScheme(OpenApiAuthenticationExtension):
+    """Documents ``core.api.authentication.AppSessionToken`` (registered by being imported,
+    which the preprocessing hook below makes sure of)."""
+
+    target_class = "core.api.authentication.AppSessionToken"
+    name = "appSessionToken"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Session-Token",
+            "description": (
+                "For apps: the session token that allauth's headless API gives on signing in "
+                "(POST /_allauth/app/v1/auth/login; its own schema is /_allauth/openapi.json). "
+                "A token that has expired or was signed out answers 401 `token_invalid`."
+            ),
+        }
+
 
 def only_the_public_api(endpoints: list) -> list:
     """Wagtail's admin has DRF views of its own (``/admin/api/``): they are not part of the

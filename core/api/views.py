@@ -23,3 +23,21 @@ def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         "instance": request.path,
     }
     return HttpResponse(json.dumps(body, ensure_ascii=False), status=404, content_type=PROBLEM_JSON)
+
+
+def sign_in_schema(request: HttpRequest) -> HttpResponse:
+    """allauth's headless OpenAPI document (the app's sign-in, sign-up, TOTP and reset calls).
+
+    allauth's own view cannot encode it here: it lists our sign-up form's fields, whose labels
+    are translated lazily. Django's encoder turns them into text in the caller's language.
+    """
+    import json
+
+    from allauth.headless.spec.internal.schema import get_schema
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return HttpResponse(
+        json.dumps(get_schema(), cls=DjangoJSONEncoder, ensure_ascii=False),
+        content_type="application/vnd.oai.openapi"
+        + ("" if request.path.endswith(".yaml") else "+json"),
+    )

@@ -27,7 +27,7 @@ def problem(response, status: int, code: str) -> dict:
 
 def test_refusals_are_problem_documents_in_the_callers_language(client):
     body = problem(client.get("/api/v1/me/bookings/"), 401, "unauthenticated")
-    assert client.get("/api/v1/me/bookings/")["WWW-Authenticate"] == 'Session realm="api"'
+    assert client.get("/api/v1/me/bookings/")["WWW-Authenticate"] == 'X-Session-Token realm="api"'
     assert body["title"] == "请先登录。" and body["instance"] == "/api/v1/me/bookings/"
     english = client.get("/api/v1/me/bookings/", HTTP_ACCEPT_LANGUAGE="en")
     assert problem(english, 401, "unauthenticated")["title"] == "Please sign in first."

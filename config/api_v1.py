@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("makerspace.api_urls")),
     path("", include("oral_history.api_urls")),
     path("", include("cms.api_urls")),
+    path("", include("courses.api_urls")),
     # Anything else under /api/v1/ (a mistyped id, an unknown path) is a problem document too.
     re_path(r"", not_found),
 ]

@@ -77,7 +77,8 @@ def enrol(*, user: User, course: CoursePage) -> Enrolment:
     if missing:
         raise LearningError(
             _("Finish these courses first: %(courses)s")
-            % {"courses": "、".join(c.title for c in missing)}
+            % {"courses": "、".join(c.title for c in missing)},
+            code="prerequisites_missing",
         )
     enrolment, _created = Enrolment.objects.get_or_create(user=user, course=course)
     return enrolment
@@ -151,11 +152,13 @@ def record_event(
 ) -> ProgressState:
     """Apply one event from the browser, once. A repeated id changes nothing."""
     if kind not in EVENT_KINDS:
-        raise LearningError(_("The progress report is not valid."))
+        raise LearningError(_("The progress report is not valid."), code="progress_invalid")
     try:
         event_uuid = uuid.UUID(str(event_id))
     except ValueError as error:
-        raise LearningError(_("The progress report is not valid.")) from error
+        raise LearningError(
+            _("The progress report is not valid."), code="progress_invalid"
+        ) from error
     data = data if isinstance(data, dict) else {}
     course = lesson.course
     enrol(user=user, course=course)
@@ -192,7 +195,7 @@ def _apply(progress: LessonProgress, lesson: LessonPage, kind: str, data: dict, 
     elif kind == "media":
         duration = selectors.media_duration(lesson)
         if duration <= 0:
-            raise LearningError(_("This lesson has no video or audio."))
+            raise LearningError(_("This lesson has no video or audio."), code="no_media")
         progress.media_duration = duration
         added, gained = _merged_gain(progress.watched, _clean_ranges(data, duration))
         # Wall-clock plausibility: no more new seconds than could have played since the last
@@ -304,7 +307,7 @@ def submit_quiz(
     """Mark a quiz on the server. ``answers`` maps question number → chosen choice numbers."""
     quiz = selectors.quiz_block(lesson, block_id)
     if quiz is None:
-        raise LearningError(_("This quiz does not exist."))
+        raise LearningError(_("This quiz does not exist."), code="quiz_missing")
     enrol(user=user, course=lesson.course)
     questions = quiz["questions"]
     if not any(answers.get(str(number)) for number in range(len(questions))):
@@ -314,7 +317,7 @@ def submit_quiz(
     for number, question in enumerate(questions):
         chosen = answers.get(str(number), [])
         if not isinstance(chosen, list) or not all(isinstance(c, int) for c in chosen):
-            raise LearningError(_("The answers are not valid."))
+            raise LearningError(_("The answers are not valid."), code="answers_invalid")
         right = {i for i, choice in enumerate(question["choices"]) if choice["correct"]}
         ok = set(chosen) == right
         correct += ok

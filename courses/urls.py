@@ -7,7 +7,6 @@ app_name = "courses"
 urlpatterns = [
     path("courses/<int:course_id>/enrol/", views.enrol, name="enrol"),
     path("courses/<int:course_id>/end/", views.course_end, name="course-end"),
-    path("api/progress/", views.progress, name="progress"),
     path("lessons/<int:lesson_id>/quiz/<str:block_id>/", views.submit_quiz, name="quiz"),
     path("subscriptions/", views.subscribe, name="subscribe"),
     path("record/", views.record, name="record"),

@@ -14,14 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.jsonbody import JSONBodyError, read_json
 from core.siteurl import absolute
 from core.views import error_text
 
 from . import badges, certificates, selectors, services, xapi
 from .models import Assertion, BadgeClass, Certificate, CoursePage, LessonPage
-
-MAX_EVENTS = 50
 
 
 @login_required
@@ -34,52 +31,6 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error_text(error))
     return redirect(course.url)
-
-
-@require_POST
-def progress(request: HttpRequest) -> JsonResponse:
-    """Events from the lesson page (JSON, CSRF-protected). Each has its own id; the browser
-    keeps unsent events and retries, the server counts each id once."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"error": _("Please sign in.")}, status=401)
-    try:
-        events = read_json(request)["events"]
-        if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS:
-            raise ValueError
-    except JSONBodyError as error:
-        return JsonResponse({"error": error_text(error), "code": error.code}, status=400)
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse(
-            {"error": _("The progress report is not valid."), "code": "invalid"}, status=400
-        )
-    lessons = {
-        lesson.pk: lesson
-        for lesson in LessonPage.objects.live()
-        .public()
-        .filter(pk__in=[e.get("lesson") for e in events if isinstance(e, dict)])
-    }
-    accepted, states = [], {}
-    for event in events:
-        if not isinstance(event, dict) or event.get("lesson") not in lessons:
-            continue
-        lesson = lessons[event["lesson"]]
-        try:
-            state = services.record_event(
-                user=request.user,
-                lesson=lesson,
-                event_id=event.get("id", ""),
-                kind=event.get("kind", ""),
-                data=event.get("data"),
-            )
-        except ValidationError as error:
-            return JsonResponse({"error": error_text(error), "accepted": accepted}, status=422)
-        accepted.append(event.get("id"))
-        states[lesson.pk] = {
-            "lesson_completed": state.lesson_completed,
-            "course_completed": state.course_completed,
-            "watched_percent": round(state.watched_percent, 1),
-        }
-    return JsonResponse({"accepted": accepted, "lessons": states})
 
 
 @login_required

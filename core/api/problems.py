@@ -53,6 +53,7 @@ def problem(
     instance: str = "",
     errors: dict[str, list[str]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": f"urn:liaotu:problem:{code}",
@@ -66,6 +67,7 @@ def problem(
         body["instance"] = instance
     if errors:
         body["errors"] = errors
+    body.update(extensions or {})
     response = Response(body, status=status_code, headers=headers)
     response.content_type = PROBLEM_JSON
     return response
@@ -111,12 +113,15 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         # A domain service said no (booking rules, quotas, certification, upload limits).
         code = exc.code or "invalid"
         conflict = code in CONFLICT_CODES
+        # A service may say what it did before it refused (``accepted``: a report's events).
+        accepted = getattr(exc, "accepted", None)
         return problem(
             status_code=409 if conflict else 422,
             code=code,
             title=_("This is not possible.") if not conflict else _("This is already taken."),
             detail=" ".join(exc.messages),
             instance=instance,
+            extensions={"accepted": accepted} if accepted is not None else None,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

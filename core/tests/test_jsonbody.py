@@ -65,7 +65,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading():
 @pytest.mark.django_db
 @pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT, b"{not json"])
 @pytest.mark.parametrize(
-    "url", ["/learning/api/progress/", "/api/v1/me/bookings/", "/learning/h5p/statements/"]
+    "url", ["/api/v1/me/progress/", "/api/v1/me/bookings/", "/learning/h5p/statements/"]
 )
 def test_endpoints_answer_400_and_store_nothing(client, user, url, body):
     from booking.models import Booking

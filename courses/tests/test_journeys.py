@@ -133,11 +133,12 @@ def test_a_lesson_whose_prerequisite_is_not_done_names_it_and_sends_no_progress(
     assert "<html" not in response.content.decode()
     # The progress endpoint refuses with the message the page shows.
     refused = client.post(
-        reverse("courses:progress"),
+        reverse("v1:progress"),
         {"events": [{"id": str(uuid.uuid4()), "lesson": second.pk, "kind": "view"}]},
         content_type="application/json",
     )
-    assert refused.status_code == 422 and "认识智能手机" in refused.json()["error"]
+    assert refused.status_code == 422 and "认识智能手机" in refused.json()["detail"]
+    assert refused.json()["code"] == "prerequisites_missing" and refused.json()["accepted"] == []
     # Once the prerequisite is done, the lesson tracks progress again.
     _complete(user, basics)
     assert "data-lesson=" in client.get(second.url).content.decode()

@@ -308,7 +308,7 @@ def test_prerequisites_are_named_and_enforced(user):
 
 def test_progress_endpoint_needs_a_user_and_valid_json_and_accepts_retries(user):
     first, _ = lessons_of(course())
-    url = reverse("courses:progress")
+    url = reverse("v1:progress")
     body = {"events": [{"id": str(uuid.uuid4()), "lesson": first.pk, "kind": "view"}]}
     assert Client().post(url, body, content_type="application/json").status_code == 401
     client = Client(enforce_csrf_checks=True)
@@ -323,7 +323,14 @@ def test_progress_endpoint_needs_a_user_and_valid_json_and_accepts_retries(user)
         assert response.json()["lessons"][str(first.pk)]["lesson_completed"] is True
     assert ProgressEvent.objects.filter(user=user).count() == 1
     bad = {"events": [{"id": "not-a-uuid", "lesson": first.pk, "kind": "view"}]}
-    assert client.post(url, json.dumps(bad), content_type="application/json").status_code == 422
+    refused = client.post(url, json.dumps(bad), content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["code"] == "progress_invalid"
+    # A kind we do not know, or too many events at once, is refused before anything is stored.
+    odd = {"events": [{"id": str(uuid.uuid4()), "lesson": first.pk, "kind": "teleport"}]}
+    assert client.post(url, odd, content_type="application/json").status_code == 400
+    many = {"events": [{"id": str(uuid.uuid4()), "lesson": first.pk, "kind": "view"}] * 51}
+    assert client.post(url, many, content_type="application/json").json()["code"] == "max_length"
+    assert ProgressEvent.objects.filter(user=user).count() == 1
 
 
 def test_resume_continue_learning_and_recommendations(user):

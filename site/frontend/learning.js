@@ -70,8 +70,8 @@ ready(() => {
       const refused = response.status === 422 ? queue.slice(accepted.size, accepted.size + 1).map((e) => e.id) : [];
       save(load().filter((e) => !accepted.has(e.id) && !refused.includes(e.id)));
       // Say why progress was refused (e.g. a course to finish first), in the reader's language.
-      if (response.status === 422 && problem && body.error) {
-        problem.textContent = body.error;
+      if (response.status === 422 && problem && body.detail) {
+        problem.textContent = body.detail;
         problem.hidden = false;
       }
       const state = body.lessons && body.lessons[lesson];

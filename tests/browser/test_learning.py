@@ -58,12 +58,12 @@ def test_progress_made_while_the_connection_is_down_arrives_later(demo_site, pag
     sign_in(page, user.email)
     # The progress endpoint is unreachable: the view event waits in the browser.
     queue = f"JSON.parse(localStorage.getItem('liaotu.progress.{user.pk}') || '[]').length"
-    page.route("**/learning/api/progress/", lambda route: route.abort())
+    page.route("**/api/v1/me/progress/", lambda route: route.abort())
     page.goto(first.url)
     wait_for_js(page, f"{queue} > 0")
     assert not LessonProgress.objects.filter(user=user, lesson=first).exists()
     # Back online: the queued event is sent, counted once, and the queue is emptied.
-    page.unroute("**/learning/api/progress/")
+    page.unroute("**/api/v1/me/progress/")
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     wait_for_js(page, "document.querySelector('article').dataset.completed === 'true'")
     wait_for_js(page, f"{queue} === 0")
@@ -282,13 +282,13 @@ def test_a_refused_progress_report_is_shown_with_the_course_to_finish_first(demo
     first, _second = lessons_of(advanced)
     sign_in(page, user.email)
     # The page is opened before the prerequisite is added; its view event is still queued.
-    page.route("**/learning/api/progress/", lambda route: route.abort())
+    page.route("**/api/v1/me/progress/", lambda route: route.abort())
     page.goto(first.url)
     wait_for_js(page, f"JSON.parse(localStorage.getItem('liaotu.progress.{user.pk}') || '[]')"
                       ".length > 0")  # fmt: skip
     advanced.prerequisites.add(basics)
     advanced.save_revision().publish()
-    page.unroute("**/learning/api/progress/")
+    page.unroute("**/api/v1/me/progress/")
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("请先完成这些课程：认识智能手机")

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("oral_history.api_urls")),
     path("", include("cms.api_urls")),
     path("", include("courses.api_urls")),
+    path("", include("ugc.api_urls")),
+    path("", include("accounts.api_urls")),
     # Anything else under /api/v1/ (a mistyped id, an unknown path) is a problem document too.
     re_path(r"", not_found),
 ]

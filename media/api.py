@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.api.authentication import accepts_app_token
+
 from . import uploads
 from .models import Upload, UploadStatus
 
@@ -66,7 +68,9 @@ def _check_version(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-# The upload page sends Django's CSRF token in X-CSRFToken with every tus request.
+# The upload page sends Django's CSRF token in X-CSRFToken with every tus request; apps send
+# their X-Session-Token instead.
+@accepts_app_token
 @login_required
 @require_http_methods(["OPTIONS", "POST"])
 def upload_collection(request: HttpRequest) -> HttpResponse:
@@ -92,6 +96,7 @@ def upload_collection(request: HttpRequest) -> HttpResponse:
     return _tus_response(201, Location=reverse("media:upload", args=[upload.pk]), Upload_Offset="0")
 
 
+@accepts_app_token
 @login_required
 @require_http_methods(["HEAD", "PATCH", "DELETE", "OPTIONS"])
 def upload_resource(request: HttpRequest, upload_id) -> HttpResponse:

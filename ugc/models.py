@@ -21,6 +21,10 @@ class Licence(models.TextChoices):
     ALL_RIGHTS_RESERVED = "arr", _("All rights reserved")
 
 
+#: The language a work is in (what the gallery can filter by), not the site's own languages.
+WORK_LANGUAGES = [("zh-hans", "中文"), ("en", "English"), ("other", _("Other"))]
+
+
 class WorkState(models.TextChoices):
     PRIVATE = "private", _("Private")
     PENDING_REVIEW = "pending", _("Pending review")
@@ -75,7 +79,7 @@ class Work(models.Model):
     language = models.CharField(
         _("language"),
         max_length=10,
-        choices=[("zh-hans", "中文"), ("en", "English"), ("other", _("Other"))],
+        choices=WORK_LANGUAGES,
         default="zh-hans",
     )
     licence = models.CharField(

@@ -67,10 +67,12 @@ def create_work(
             pk=upload_id, owner=user, status=UploadStatus.COMPLETE
         )
     except Upload.DoesNotExist as error:
-        raise ValidationError(_("The upload was not found or is not finished.")) from error
+        raise ValidationError(
+            _("The upload was not found or is not finished."), code="upload_missing"
+        ) from error
     asset = MediaAsset.objects.filter(original=upload.stored_file).first()
     if asset is None or Work.objects.filter(asset=asset).exists():
-        raise ValidationError(_("This upload already belongs to a work."))
+        raise ValidationError(_("This upload already belongs to a work."), code="upload_used")
     if collection is not None and collection.owner_id != user.pk:
         raise PermissionDenied
     work = add_work(
@@ -140,7 +142,8 @@ def _transition(
     if work.state not in expected:
         raise ValidationError(
             _("This work is now “%(state)s”; the action no longer applies.")
-            % {"state": work.get_state_display()}
+            % {"state": work.get_state_display()},
+            code="state",
         )
     work.state = to
     work.moderation_note = reason if action in (Action.REJECT, Action.TAKE_DOWN) else ""
@@ -181,7 +184,9 @@ def submit_for_review(*, work: Work, user: User) -> Work:
     if work.owner_id != user.pk:
         raise PermissionDenied
     if not MediaAsset.objects.filter(pk=work.asset_id, status=ProcessingStatus.READY).exists():
-        raise ValidationError(_("The work can be submitted once its processing has finished."))
+        raise ValidationError(
+            _("The work can be submitted once its processing has finished."), code="processing"
+        )
     if work.kind in CAPTIONED_KINDS and not work.captions_id:
         # The library promises captions or a transcript for every published recording.
         raise ValidationError(
@@ -283,7 +288,8 @@ def dismiss_reports(*, work: Work, moderator: User, reason: str = "") -> Work:
     if work.state != WorkState.PUBLISHED:
         raise ValidationError(
             _("This work is now “%(state)s”; the action no longer applies.")
-            % {"state": work.get_state_display()}
+            % {"state": work.get_state_display()},
+            code="state",
         )
     closed = Report.objects.filter(work=work, resolved_at__isnull=True).update(
         resolved_at=timezone.now()

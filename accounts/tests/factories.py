@@ -26,3 +26,14 @@ def sign_in(client, email: str, password: str = PASSWORD) -> bool:
     """Sign in through the real login form (axes needs the request that Client.login omits)."""
     client.post("/accounts/login/", {"login": email, "password": password})
     return "_auth_user_id" in client.session
+
+
+def app_token(client, email: str, password: str = PASSWORD) -> str:
+    """Sign in as an app does (allauth's headless API) and return the session token."""
+    response = client.post(
+        "/_allauth/app/v1/auth/login",
+        {"email": email, "password": password},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["meta"]["session_token"]

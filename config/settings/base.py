@@ -415,6 +415,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several components share.
+    "ENUM_NAME_OVERRIDES": {
+        "SiteLanguageEnum": "config.settings.base.LANGUAGES",
+        "WorkLanguageEnum": "ugc.models.WORK_LANGUAGES",
+        "AudienceGroupEnum": "accounts.models.AudienceGroup",
+    },
     "PREPROCESSING_HOOKS": ["core.api.schema.only_the_public_api"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

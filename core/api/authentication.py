@@ -48,3 +48,33 @@ class AppSessionToken(XSessionTokenAuthentication):
 
     def authenticate_header(self, request) -> str:
         return f'{HEADER} realm="api"'
+
+
+def accepts_app_token(view):
+    """For the plain Django views that apps call besides the API (the tus upload endpoint): an
+    ``X-Session-Token`` authenticates the request in place of the session cookie, and then needs
+    no CSRF token (a browser never adds that header by itself, so another site cannot make a
+    reader's browser send it). Without the header, the session and CSRF apply as before."""
+    from functools import wraps
+
+    from django.http import HttpResponse
+    from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if HEADER not in request.headers:
+            return protected(request, *args, **kwargs)
+        try:
+            request.user, _session = AppSessionToken().authenticate(request)
+        except exceptions.APIException as error:
+            return HttpResponse(
+                str(error.detail),
+                status=error.status_code,
+                content_type="text/plain; charset=utf-8",
+                headers={"WWW-Authenticate": f'{HEADER} realm="api"'},
+            )
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapped)

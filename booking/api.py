@@ -12,6 +12,7 @@ from datetime import date
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,17 +24,32 @@ from rest_framework.views import APIView
 
 from core.api.conditional import ETagMixin
 from core.api.pagination import ByName, ByStart
+from core.api.permissions import has_perm
+from core.siteurl import absolute
 
 from . import selectors, services
-from .models import Booking, Event, Resource, ResourceKind
+from .models import (
+    Booking,
+    CalendarFeed,
+    Event,
+    Resource,
+    ResourceKind,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from .serializers import (
     AvailabilitySerializer,
     BookingSerializer,
     BookResourceSerializer,
     CancelSerializer,
+    CheckInSerializer,
+    DecisionSerializer,
     EventSerializer,
+    FeedSerializer,
     MoveSerializer,
     ResourceSerializer,
+    StaffBookingSerializer,
+    WaitlistEntrySerializer,
 )
 
 TAG = "booking"
@@ -200,3 +216,132 @@ class MoveBooking(APIView):
             ends_at=sent.validated_data["ends_at"],
         )
         return Response(BookingSerializer(done).data)
+
+
+@extend_schema(tags=[TAG], request=None, responses=BookingSerializer)
+class ConfirmOffer(APIView):
+    """Take the place the waiting list offered you (before ``offer_expires_at``)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, pk):
+        done = services.confirm_offer(booking=_own(request, pk), user=request.user)
+        return Response(BookingSerializer(done).data)
+
+
+@extend_schema(tags=[TAG], request=None, responses={201: WaitlistEntrySerializer})
+class JoinEventWaitlist(APIView):
+    """Wait for a place at a full event (refused with ``not_full`` while places are left)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, pk: int):
+        event = get_object_or_404(selectors.upcoming_events(), pk=pk)
+        entry = services.join_waitlist(user=request.user, event=event)
+        return Response(WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=[TAG])
+class MyWaitlist(generics.ListAPIView):
+    """The waiting lists you are on."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = WaitlistEntrySerializer
+    pagination_class = ByStart
+
+    def get_queryset(self):
+        return WaitlistEntry.objects.filter(
+            user=self.request.user, status=WaitlistStatus.WAITING
+        ).select_related("event", "resource")
+
+
+@extend_schema(tags=[TAG], request=None, responses={204: None})
+class LeaveWaitlist(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request, pk: int):
+        entry = get_object_or_404(WaitlistEntry, pk=pk, user=request.user)
+        services.leave_waitlist(entry=entry, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=[TAG])
+class CalendarFeedAddress(APIView):
+    """Your calendar feed: GET its address (null until made), POST a new one (the old address
+    stops working), DELETE it."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _answer(self, feed) -> Response:
+        url = absolute(reverse("booking:feed", args=[feed.token])) if feed else None
+        return Response(FeedSerializer({"url": url}).data)
+
+    @extend_schema(responses=FeedSerializer)
+    def get(self, request):
+        return self._answer(CalendarFeed.objects.filter(user=request.user).first())
+
+    @extend_schema(request=None, responses=FeedSerializer)
+    def post(self, request):
+        return self._answer(services.reset_feed(user=request.user))
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        services.revoke_feed(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Staff: the check-in desk and approvals (the same permission as the desk's pages) -------
+
+DESK = has_perm("booking.manage_bookings")
+
+
+@extend_schema(tags=["staff"], request=CheckInSerializer, responses=StaffBookingSerializer)
+class CheckIn(APIView):
+    """Check a reader in by the code they show. Refused with ``check_in_window`` or ``state``."""
+
+    permission_classes = [DESK]
+
+    def post(self, request):
+        sent = CheckInSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        found = (
+            Booking.objects.filter(check_in_code=sent.validated_data["code"].strip().upper())
+            .filter(is_hold=False)
+            .select_related("user")
+            .first()
+        )
+        if found is None:
+            raise Http404
+        done = services.check_in(booking=found, by=request.user)
+        return Response(StaffBookingSerializer(done).data)
+
+
+@extend_schema(tags=["staff"])
+class Approvals(generics.ListAPIView):
+    """Bookings waiting for a librarian's approval, soonest first."""
+
+    permission_classes = [DESK]
+    serializer_class = StaffBookingSerializer
+    pagination_class = ByStart
+
+    def get_queryset(self):
+        return selectors.pending_approvals()
+
+
+@extend_schema(tags=["staff"], request=DecisionSerializer, responses=StaffBookingSerializer)
+class Decide(APIView):
+    """Approve or decline a booking (declining needs a reason, which the reader is sent)."""
+
+    permission_classes = [DESK]
+
+    def post(self, request, pk):
+        sent = DecisionSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        booking = get_object_or_404(Booking.objects.select_related("user"), pk=pk)
+        if sent.validated_data["decision"] == "approve":
+            done = services.approve_booking(booking=booking, by=request.user)
+        else:
+            done = services.decline_booking(
+                booking=booking, by=request.user, reason=sent.validated_data["reason"]
+            )
+        return Response(StaffBookingSerializer(done).data)

@@ -15,4 +15,12 @@ urlpatterns = [
     path("me/bookings/<uuid:pk>/", api.MyBooking.as_view(), name="my-booking"),
     path("me/bookings/<uuid:pk>/cancel/", api.CancelBooking.as_view(), name="cancel-booking"),
     path("me/bookings/<uuid:pk>/move/", api.MoveBooking.as_view(), name="move-booking"),
+    path("me/bookings/<uuid:pk>/confirm/", api.ConfirmOffer.as_view(), name="confirm-offer"),
+    path("events/<int:pk>/waitlist/", api.JoinEventWaitlist.as_view(), name="join-waitlist"),
+    path("me/waitlist/", api.MyWaitlist.as_view(), name="my-waitlist"),
+    path("me/waitlist/<int:pk>/", api.LeaveWaitlist.as_view(), name="leave-waitlist"),
+    path("me/calendar-feed/", api.CalendarFeedAddress.as_view(), name="calendar-feed"),
+    path("staff/check-in/", api.CheckIn.as_view(), name="check-in"),
+    path("staff/approvals/", api.Approvals.as_view(), name="approvals"),
+    path("staff/bookings/<uuid:pk>/decision/", api.Decide.as_view(), name="decide"),
 ]

@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Booking, BookingStatus, Event, EventKind, Resource, ResourceKind
+from .models import (
+    Booking,
+    BookingStatus,
+    Event,
+    EventKind,
+    Resource,
+    ResourceKind,
+    WaitlistEntry,
+)
 
 
 class ResourceSerializer(serializers.ModelSerializer):
@@ -147,4 +155,42 @@ class MoveSerializer(serializers.Serializer):
 
 
 class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["id", "event", "title", "starts_at", "ends_at", "status", "created_at"]
+        read_only_fields = fields
+
+    def get_title(self, entry) -> str:
+        subject = entry.event or entry.resource
+        return str(subject) if subject is not None else ""
+
+
+class FeedSerializer(serializers.Serializer):
+    url = serializers.URLField(
+        allow_null=True,
+        help_text="Your bookings as an iCalendar feed (secret: anyone with it sees them).",
+    )
+
+
+class CheckInSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=12, help_text="The code (or QR code) the reader shows.")
+
+
+class StaffBookingSerializer(BookingSerializer):
+    reader = serializers.CharField(source="user.get_short_name")
+    note = serializers.CharField()
+
+    class Meta(BookingSerializer.Meta):
+        fields = [*BookingSerializer.Meta.fields, "reader", "note"]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(["approve", "decline"])
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

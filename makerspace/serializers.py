@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .models import JobStatus, Printer, PrinterState, PrintJob
+from .models import Equipment, JobStatus, Material, Printer, PrinterState, PrintJob
 
 
 class PrintJobSerializer(serializers.ModelSerializer):
@@ -69,3 +69,58 @@ class FarmSerializer(serializers.Serializer):
     printers = FarmPrinterSerializer(many=True)
     queued = serializers.IntegerField()
     paused = serializers.BooleanField()
+
+
+class EquipmentSerializer(serializers.ModelSerializer):
+    location = serializers.CharField(source="location.name")
+    resource = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="Book it as this resource."
+    )
+
+    class Meta:
+        model = Equipment
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "kind",
+            "description",
+            "location",
+            "room",
+            "status",
+            "resource",
+        ]
+        read_only_fields = fields
+
+
+class NewPrintJobSerializer(serializers.Serializer):
+    """A multipart form: the model or G-code file and the print's options."""
+
+    file = serializers.FileField(help_text="STL or 3MF (sliced here) or G-code (checked).")
+    title = serializers.CharField(max_length=120)
+    profile = serializers.CharField(max_length=60, help_text="A printer type of the farm.")
+    material = serializers.ChoiceField(Material.choices)
+    colour = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1, max_value=20, default=1)
+    notes = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ReviewSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(["approve", "reject"])
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    priority = serializers.IntegerField(min_value=-100, max_value=100, required=False)
+
+
+class MoveJobSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(["up", "down"])
+
+
+class PinSerializer(serializers.Serializer):
+    printer = serializers.IntegerField(
+        min_value=1, allow_null=True, help_text="A printer's id, or null to unpin."
+    )
+
+
+class PauseSerializer(serializers.Serializer):
+    paused = serializers.BooleanField()
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

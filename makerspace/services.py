@@ -202,7 +202,8 @@ def _fits(analysis: gcode.Analysis, profile: slicer.Profile) -> None:
     if not analysis.fits(x=profile.bed_x, y=profile.bed_y, z=profile.height):
         raise ValidationError(
             _("The model does not fit the printer: its build volume is %(x)g × %(y)g × %(z)g mm.")
-            % {"x": profile.bed_x, "y": profile.bed_y, "z": profile.height}
+            % {"x": profile.bed_x, "y": profile.bed_y, "z": profile.height},
+            code="too_big",
         )
 
 
@@ -224,7 +225,8 @@ def _read_upload(upload) -> str:
     if upload.size > settings.MAKERSPACE_MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("The file is larger than %(limit)d MB.")
-            % {"limit": settings.MAKERSPACE_MAX_UPLOAD_BYTES >> 20}
+            % {"limit": settings.MAKERSPACE_MAX_UPLOAD_BYTES >> 20},
+            code="too_large",
         )
     if upload.name.lower().endswith(GCODE_SUFFIXES):
         return SourceKind.GCODE
@@ -236,10 +238,11 @@ def _read_upload(upload) -> str:
         reason = " ".join(error.messages)
         raise ValidationError(
             _("Please upload an STL or 3MF model, or G-code (.gcode). %(reason)s")
-            % {"reason": reason}
+            % {"reason": reason},
+            code="file_type",
         ) from None
     if fmt.name not in ("stl", "3mf"):
-        raise ValidationError(_("Only STL and 3MF models can be sliced here."))
+        raise ValidationError(_("Only STL and 3MF models can be sliced here."), code="file_type")
     return SourceKind(fmt.name)
 
 
@@ -315,14 +318,16 @@ def submit_job(
     _check_certified(owner, request.profile)
     profile = slicer.profiles().get(request.profile)
     if profile is None or not selectors.printers_of_type(request.profile).exists():
-        raise ValidationError(_("There is no printer of this type in the maker space."))
+        raise ValidationError(
+            _("There is no printer of this type in the maker space."), code="no_printer"
+        )
     if request.material not in Material.values:
-        raise ValidationError(_("Unknown material."))
+        raise ValidationError(_("Unknown material."), code="material")
     if not 1 <= request.quantity <= 20:
-        raise ValidationError(_("You can print between 1 and 20 copies."))
+        raise ValidationError(_("You can print between 1 and 20 copies."), code="quantity")
     title = plain_text(request.title)[:120]
     if not title:
-        raise ValidationError(_("Please give your print a title."))
+        raise ValidationError(_("Please give your print a title."), code="title_required")
     if source is not None:
         if source.owner_id != owner.pk or source.content_type not in _KIND_OF_CONTENT_TYPE:
             raise PermissionDenied
@@ -457,7 +462,9 @@ def confirm_job(*, job: PrintJob, user: User) -> PrintJob:
         _lock_maker(user.pk)
         locked = PrintJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != JobStatus.ESTIMATED:
-            raise ValidationError(_("This print is not waiting for your confirmation."))
+            raise ValidationError(
+                _("This print is not waiting for your confirmation."), code="state"
+            )
         _check_quota(user, adding_seconds=locked.estimated_seconds or 0)
         locked.status = JobStatus.SUBMITTED
         locked.submitted_at = timezone.now()
@@ -477,7 +484,7 @@ def cancel_job(*, job: PrintJob, user: User) -> PrintJob:
     with transaction.atomic():
         locked = PrintJob.objects.select_for_update().get(pk=job.pk)
         if locked.status not in cancellable:
-            raise ValidationError(_("This print can no longer be cancelled."))
+            raise ValidationError(_("This print can no longer be cancelled."), code="state")
         was_running = locked.status in RUNNING
         printer = locked.printer
         locked.status = JobStatus.CANCELLED
@@ -504,7 +511,7 @@ def _cancel_at_printer(printer: Printer) -> None:
 def _transition(job: PrintJob, *, expect: tuple[str, ...], message: str) -> PrintJob:
     locked = PrintJob.objects.select_for_update().get(pk=job.pk)
     if locked.status not in expect:
-        raise ValidationError(message)
+        raise ValidationError(message, code="state")
     return locked
 
 
@@ -529,7 +536,9 @@ def reject_job(*, job: PrintJob, by: User, reason: str) -> PrintJob:
     _require_staff(by)
     reason = reason.strip()
     if not reason:
-        raise ValidationError(_("Please tell the maker why the print was rejected."))
+        raise ValidationError(
+            _("Please tell the maker why the print was rejected."), code="reason_required"
+        )
     locked = _transition(job, expect=(JobStatus.SUBMITTED,), message=_("Already reviewed."))
     locked.status = JobStatus.REJECTED
     locked.reason = reason[:500]
@@ -578,7 +587,7 @@ def move_job(*, job: PrintJob, by: User, up: bool) -> PrintJob:
     queue = list(selectors.queue().select_for_update(of=("self",)))
     ids = [j.pk for j in queue]
     if job.pk not in ids:
-        raise ValidationError(_("Only queued prints can be moved."))
+        raise ValidationError(_("Only queued prints can be moved."), code="state")
     index = ids.index(job.pk)
     other_index = index - 1 if up else index + 1
     if not 0 <= other_index < len(queue):

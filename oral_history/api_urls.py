@@ -7,4 +7,11 @@ from . import api
 urlpatterns = [
     path("interviews/", api.InterviewList.as_view(), name="interviews"),
     path("interviews/<int:pk>/", api.InterviewDetail.as_view(), name="interview"),
+    path("me/access-requests/", api.MyAccessRequests.as_view(), name="my-access-requests"),
+    path("staff/access-requests/", api.PendingAccessRequests.as_view(), name="access-requests"),
+    path(
+        "staff/access-requests/<int:pk>/decision/",
+        api.DecideAccessRequest.as_view(),
+        name="decide-access",
+    ),
 ]

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from core.siteurl import absolute
 
-from .models import AccessLevel, Interview
+from .models import AccessLevel, AccessRequest, Interview
 
 
 def _link(name: str, *args) -> str:
@@ -76,3 +76,40 @@ class InterviewDetailSerializer(InterviewSerializer):
     def get_transcript(self, interview: Interview) -> str | None:
         """The WebVTT transcript, when this caller may read it."""
         return interview.transcript_link
+
+
+class AccessRequestSerializer(serializers.ModelSerializer):
+    interview_title = serializers.CharField(source="interview.title", read_only=True)
+
+    class Meta:
+        model = AccessRequest
+        fields = [
+            "id",
+            "interview",
+            "interview_title",
+            "purpose",
+            "status",
+            "granted_until",
+            "decision_note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class NewAccessRequestSerializer(serializers.Serializer):
+    interview = serializers.IntegerField(min_value=1)
+    purpose = serializers.CharField(max_length=2000, help_text="What you will use it for.")
+
+
+class StaffAccessRequestSerializer(AccessRequestSerializer):
+    reader = serializers.CharField(source="reader.get_short_name", read_only=True)
+
+    class Meta(AccessRequestSerializer.Meta):
+        fields = [*AccessRequestSerializer.Meta.fields, "reader"]
+        read_only_fields = fields
+
+
+class AccessDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(["grant", "decline", "revoke"])
+    days = serializers.IntegerField(min_value=1, max_value=366, default=30)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")

@@ -337,12 +337,16 @@ def set_part_access(
 def request_access(*, interview: Interview, reader: User, purpose: str) -> AccessRequest:
     purpose = purpose.strip()
     if not purpose:
-        raise ValidationError(_("Please say what you will use the interview for."))
+        raise ValidationError(
+            _("Please say what you will use the interview for."), code="purpose_required"
+        )
     if not selectors.record_visible(reader, interview) or interview.access_level not in (
         AccessLevel.REQUEST,
         AccessLevel.OPEN,
     ):
-        raise ValidationError(_("Access to this interview cannot be requested."))
+        raise ValidationError(
+            _("Access to this interview cannot be requested."), code="not_requestable"
+        )
     try:
         with transaction.atomic():
             request = AccessRequest.objects.create(
@@ -351,7 +355,9 @@ def request_access(*, interview: Interview, reader: User, purpose: str) -> Acces
             audit(interview=interview, actor=reader, action="access_requested",
                   request=request.pk)  # fmt: skip
     except IntegrityError as error:
-        raise ValidationError(_("You have already asked for access to this interview.")) from error
+        raise ValidationError(
+            _("You have already asked for access to this interview."), code="already_requested"
+        ) from error
     return request
 
 
@@ -362,11 +368,11 @@ def _decide(request_id: int, user: User) -> AccessRequest:
 
 def grant_access(*, request_id: int, user: User, days: int, note: str = "") -> AccessRequest:
     if not 1 <= days <= 366:
-        raise ValidationError(_("A grant lasts between 1 and 366 days."))
+        raise ValidationError(_("A grant lasts between 1 and 366 days."), code="days")
     with transaction.atomic():
         request = _decide(request_id, user)
         if request.status != AccessRequest.Status.PENDING:
-            raise ValidationError(_("This request has already been decided."))
+            raise ValidationError(_("This request has already been decided."), code="state")
         request.status = AccessRequest.Status.GRANTED
         request.granted_until = timezone.now() + dt.timedelta(days=days)
         request.decided_by, request.decided_at, request.decision_note = user, timezone.now(), note
@@ -379,11 +385,11 @@ def grant_access(*, request_id: int, user: User, days: int, note: str = "") -> A
 
 def decline_access(*, request_id: int, user: User, note: str) -> AccessRequest:
     if not note.strip():
-        raise ValidationError(_("Please give the reader a reason."))
+        raise ValidationError(_("Please give the reader a reason."), code="reason_required")
     with transaction.atomic():
         request = _decide(request_id, user)
         if request.status != AccessRequest.Status.PENDING:
-            raise ValidationError(_("This request has already been decided."))
+            raise ValidationError(_("This request has already been decided."), code="state")
         request.status = AccessRequest.Status.DECLINED
         request.decided_by, request.decided_at, request.decision_note = user, timezone.now(), note
         request.save()
@@ -397,7 +403,7 @@ def revoke_access(*, request_id: int, user: User, note: str) -> AccessRequest:
     with transaction.atomic():
         request = _decide(request_id, user)
         if request.status != AccessRequest.Status.GRANTED:
-            raise ValidationError(_("Only a granted request can be revoked."))
+            raise ValidationError(_("Only a granted request can be revoked."), code="state")
         request.status = AccessRequest.Status.REVOKED
         request.decision_note = note
         request.save(update_fields=["status", "decision_note"])

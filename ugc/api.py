@@ -8,6 +8,7 @@ Files arrive by tus at ``/files/uploads/`` (the standard for resumable uploads; 
 from __future__ import annotations
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -16,11 +17,18 @@ from rest_framework.views import APIView
 
 from core.api.conditional import ETagMixin
 from core.api.pagination import Cursor
+from core.api.permissions import has_perm
 from media.sniff import MediaKind
 
 from . import selectors, services
 from .models import Licence, Work
-from .serializers import MyWorkSerializer, NewWorkSerializer, WorkFieldsSerializer, WorkSerializer
+from .serializers import (
+    ModerationSerializer,
+    MyWorkSerializer,
+    NewWorkSerializer,
+    WorkFieldsSerializer,
+    WorkSerializer,
+)
 
 TAG = "works"
 
@@ -31,6 +39,10 @@ class ByPublication(Cursor):
 
 class ByCreation(Cursor):
     ordering = ("-created_at", "pk")
+
+
+class ByUpdate(Cursor):
+    ordering = ("updated_at", "pk")
 
 
 @extend_schema(
@@ -151,3 +163,43 @@ class WithdrawWork(APIView):
     def post(self, request, pk):
         services.withdraw(work=_own(request, pk), user=request.user)
         return Response(MyWorkSerializer(_own(request, pk)).data)
+
+
+# --- Staff: moderation (the same permission as the moderation desk) --------------------------
+
+MODERATION = has_perm("ugc.moderate_work")
+
+
+@extend_schema(tags=["staff"])
+class ModerationQueue(generics.ListAPIView):
+    """Works waiting for review, oldest first."""
+
+    permission_classes = [MODERATION]
+    serializer_class = MyWorkSerializer
+    pagination_class = ByUpdate
+
+    def get_queryset(self):
+        return selectors.moderation_queue()
+
+
+@extend_schema(tags=["staff"], request=ModerationSerializer, responses=MyWorkSerializer)
+class Moderate(APIView):
+    """Approve, reject or take down a work, or dismiss the reports about it. Refused with
+    ``reason_required`` or ``state``."""
+
+    permission_classes = [MODERATION]
+
+    def post(self, request, pk):
+        sent = ModerationSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        action, reason = sent.validated_data["action"], sent.validated_data["reason"]
+        work = get_object_or_404(Work, pk=pk)
+        if action == "approve":
+            services.approve(work=work, moderator=request.user)
+        elif action == "reject":
+            services.reject(work=work, moderator=request.user, reason=reason)
+        elif action == "take_down":
+            services.take_down(work=work, moderator=request.user, reason=reason)
+        else:
+            services.dismiss_reports(work=work, moderator=request.user, reason=reason)
+        return Response(MyWorkSerializer(selectors.visible_work(user=request.user, pk=pk)).data)

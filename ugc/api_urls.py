@@ -9,4 +9,6 @@ urlpatterns = [
     path("me/works/<uuid:pk>/", api.MyWork.as_view(), name="my-work"),
     path("me/works/<uuid:pk>/submit/", api.SubmitWork.as_view(), name="submit-work"),
     path("me/works/<uuid:pk>/withdraw/", api.WithdrawWork.as_view(), name="withdraw-work"),
+    path("staff/moderation/", api.ModerationQueue.as_view(), name="moderation"),
+    path("staff/works/<uuid:pk>/moderation/", api.Moderate.as_view(), name="moderate"),
 ]

@@ -77,3 +77,14 @@ class NewWorkSerializer(WorkFieldsSerializer):
 
 class WorkStateSerializer(serializers.Serializer):
     state = serializers.ChoiceField(WorkState.choices)
+
+
+class ModerationSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(["approve", "reject", "take_down", "dismiss_reports"])
+    reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed to reject or take down; the reader is sent it.",
+    )

@@ -420,6 +420,11 @@ SPECTACULAR_SETTINGS = {
         "SiteLanguageEnum": "config.settings.base.LANGUAGES",
         "WorkLanguageEnum": "ugc.models.WORK_LANGUAGES",
         "AudienceGroupEnum": "accounts.models.AudienceGroup",
+        "BookingStatusEnum": "booking.models.BookingStatus",
+        "PrintJobStatusEnum": "makerspace.models.JobStatus",
+        "WaitlistStatusEnum": "booking.models.WaitlistStatus",
+        "AccessRequestStatusEnum": "oral_history.models.AccessRequest.Status",
+        "EquipmentStatusEnum": "makerspace.models.EquipmentStatus",
     },
     "PREPROCESSING_HOOKS": ["core.api.schema.only_the_public_api"],
     "POSTPROCESSING_HOOKS": [

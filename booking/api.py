@@ -194,10 +194,11 @@ class CancelBooking(APIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request, pk):
+        booking = _own(request, pk)  # someone else's booking is not found, whatever was sent
         sent = CancelSerializer(data=request.data)
         sent.is_valid(raise_exception=True)
         done = services.cancel_booking(
-            booking=_own(request, pk), by=request.user, reason=sent.validated_data["reason"]
+            booking=booking, by=request.user, reason=sent.validated_data["reason"]
         )
         return Response(BookingSerializer(done).data)
 
@@ -207,10 +208,11 @@ class MoveBooking(APIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request, pk):
+        booking = _own(request, pk)  # someone else's booking is not found, whatever was sent
         sent = MoveSerializer(data=request.data)
         sent.is_valid(raise_exception=True)
         done = services.move_booking(
-            booking=_own(request, pk),
+            booking=booking,
             by=request.user,
             starts_at=sent.validated_data["starts_at"],
             ends_at=sent.validated_data["ends_at"],

@@ -101,14 +101,7 @@ class SubmitPrintJob(APIView):
         job = services.submit_job(
             owner=request.user,
             source=kept,
-            request=services.JobRequest(
-                title=data["title"],
-                profile=data["profile"],
-                material=data["material"],
-                colour=data["colour"],
-                quantity=data["quantity"],
-                notes=data["notes"],
-            ),
+            request=services.JobRequest.of(data),
         )
         return Response(PrintJobSerializer(_own(request, job.pk)).data, status=201)
 

@@ -255,6 +255,16 @@ class JobRequest:
     quantity: int = 1
     notes: str = ""
 
+    @classmethod
+    def of(cls, data) -> JobRequest:
+        """From the print form's (or the API's) cleaned data."""
+        return cls(
+            **{
+                name: data[name]
+                for name in ("title", "profile", "material", "colour", "quantity", "notes")
+            }
+        )
+
 
 def _content_type(kind: str) -> str:
     return "text/x-gcode" if kind == SourceKind.GCODE else f"model/{kind}"

@@ -128,14 +128,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 job = services.submit_job(
                     owner=user,
                     source=kept,
-                    request=services.JobRequest(
-                        title=data["title"],
-                        profile=data["profile"],
-                        material=data["material"],
-                        colour=data["colour"],
-                        quantity=data["quantity"],
-                        notes=data["notes"],
-                    ),
+                    request=services.JobRequest.of(data),
                 )
             except ValidationError as error:
                 form.add_error(None, error)

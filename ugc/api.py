@@ -194,12 +194,5 @@ class Moderate(APIView):
         sent.is_valid(raise_exception=True)
         action, reason = sent.validated_data["action"], sent.validated_data["reason"]
         work = get_object_or_404(Work, pk=pk)
-        if action == "approve":
-            services.approve(work=work, moderator=request.user)
-        elif action == "reject":
-            services.reject(work=work, moderator=request.user, reason=reason)
-        elif action == "take_down":
-            services.take_down(work=work, moderator=request.user, reason=reason)
-        else:
-            services.dismiss_reports(work=work, moderator=request.user, reason=reason)
+        services.moderate(work=work, moderator=request.user, action=action, reason=reason)
         return Response(MyWorkSerializer(selectors.visible_work(user=request.user, pk=pk)).data)

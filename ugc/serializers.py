@@ -9,6 +9,7 @@ from rest_framework import serializers
 from core.siteurl import absolute
 
 from .models import WORK_LANGUAGES, Licence, Work, WorkState
+from .services import MODERATION_ACTIONS
 
 
 class WorkSerializer(serializers.ModelSerializer):
@@ -80,7 +81,7 @@ class WorkStateSerializer(serializers.Serializer):
 
 
 class ModerationSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(["approve", "reject", "take_down", "dismiss_reports"])
+    action = serializers.ChoiceField(MODERATION_ACTIONS)
     reason = serializers.CharField(
         max_length=1000,
         required=False,

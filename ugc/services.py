@@ -307,6 +307,23 @@ def _published(work: Work) -> Work:
     return Work.objects.select_for_update().get(pk=work.pk)
 
 
+#: What a moderator may decide about a work (the desk's form and the API offer the same).
+MODERATION_ACTIONS = ("approve", "reject", "take_down", "dismiss")
+
+
+def moderate(*, work: Work, moderator: User, action: str, reason: str = "") -> Work:
+    """One moderation decision, by name: approve, reject, take_down or dismiss (the reports)."""
+    if action == "approve":
+        return approve(work=work, moderator=moderator)
+    if action == "reject":
+        return reject(work=work, moderator=moderator, reason=reason)
+    if action == "take_down":
+        return take_down(work=work, moderator=moderator, reason=reason)
+    if action == "dismiss":
+        return dismiss_reports(work=work, moderator=moderator, reason=reason)
+    raise ValueError(f"not a moderation action: {action!r}")
+
+
 @transaction.atomic
 def report(*, work: Work, reporter: User, reason: str) -> Report:
     work = _published(work)

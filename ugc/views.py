@@ -307,14 +307,7 @@ def moderate(request: HttpRequest, pk) -> HttpResponse:
         return _detail_page(request, work, status=422, moderation_form=form)
     action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
     try:
-        if action == "approve":
-            services.approve(work=work, moderator=request.user)
-        elif action == "reject":
-            services.reject(work=work, moderator=request.user, reason=reason)
-        elif action == "take_down":
-            services.take_down(work=work, moderator=request.user, reason=reason)
-        else:
-            services.dismiss_reports(work=work, moderator=request.user, reason=reason)
+        services.moderate(work=work, moderator=request.user, action=action, reason=reason)
     except ValidationError as error:
         # Shown again with the decision kept: a missing reason beside the reason field.
         form.add_error("reason" if error.code == "reason_required" else None, error_text(error))

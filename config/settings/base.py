@@ -408,7 +408,8 @@ SPECTACULAR_SETTINGS = {
         "POST with Tus-Resumable: 1.0.0, Upload-Length and Upload-Metadata (filename in "
         "base64), then PATCH the Location with Upload-Offset and the bytes as "
         "application/offset+octet-stream; the upload's id (the Location's last segment) is "
-        "what POST /api/v1/me/works/ takes. Apps send X-Session-Token there too. This is v1, served under /api/v1/; a v2 would be served under "
+        "what POST /api/v1/me/works/ takes. Apps send X-Session-Token there too. "
+        "This is v1, served under /api/v1/; a v2 would be served under "
         "/api/v2/ beside it, with its own schema, while v1 keeps working."
     ),
     "VERSION": "1.0.0",

@@ -90,5 +90,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if not report_only and request.path_info.startswith("/admin/"):
             for directive, values in settings.CSP_ADMIN_EXTRA.items():
                 update[directive] = [*update.get(directive, []), *values]
+        if not report_only and request.path_info.startswith("/api/v1/redoc/"):
+            for directive, values in settings.CSP_DOCS_EXTRA.items():
+                update[directive] = [*update.get(directive, []), *values]
         parts.update = update
         return parts

@@ -470,6 +470,9 @@ CONTENT_SECURITY_POLICY = {
 # The Wagtail admin still relies on inline styles and scripts in places; it is staff-only
 # and MFA-protected, so it gets a looser policy than the public site.
 CSP_ADMIN_EXTRA = {"script-src": ["'unsafe-inline'"], "style-src": ["'unsafe-inline'"]}
+# Redoc (the API's reference at /api/v1/redoc/) writes its styles at run time and searches in a
+# worker made from a blob; that page alone allows both (never inline scripts).
+CSP_DOCS_EXTRA = {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -552,3 +552,42 @@ def test_an_odf_mimetype_of_exactly_100_bytes_is_still_read():
     padded = b"application/vnd.oasis.opendocument.text".ljust(100)
     assert len(padded) == 100
     assert package.read(changed({"content/files/x.odt": pk._office_zip({"mimetype": padded})}))
+
+
+# --- Edges the mutation run showed untested ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"plain text with a \x00 NUL byte",  # not text, whatever its extension says
+        "\ufeff\ufeff<script>alert(1)</script>".encode(),  # a second BOM before a script
+    ],
+)
+@pytest.mark.parametrize("extension", ["txt", "md"])
+def test_text_with_a_nul_byte_or_a_script_behind_byte_order_marks_is_refused(data, extension):
+    name = f"content/files/x.{extension}"
+    assert refused(changed({name: data})).code == "content_mismatch"
+
+
+def test_a_webvtt_file_must_start_with_its_header_under_either_extension():
+    body = b"00:00.000 --> 00:01.000\nno header\n"
+    assert refused(changed({"content/files/x.webvtt": body})).code == "content_mismatch"
+    assert package.read(changed({"content/files/x.webvtt": b"WEBVTT\n\n" + body}))
+
+
+def test_an_eot_font_is_recognised_from_exactly_36_bytes():
+    name = f"{FOLDER}/fonts/x.eot"
+    header = b"\x00" * 34 + b"LP"
+    assert len(header) == 36
+    assert package.read(changed({name: header}))
+    assert refused(changed({name: header[:35]})).code == "content_mismatch"
+
+
+def test_an_odf_file_whose_mimetype_entry_is_corrupt_is_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("mimetype", b"application/vnd.oasis.opendocument.text")
+    damaged = out.getvalue().replace(b"opendocument.text", b"opendocument.tex\x00", 1)
+    name = "content/files/x.odt"
+    assert refused(changed({name: damaged})).code == "content_mismatch"

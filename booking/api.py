@@ -8,11 +8,12 @@ The views only translate HTTP to the booking services and back; every rule is ch
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -100,6 +101,11 @@ class Availability(ETagMixin, APIView):
             day = date.fromisoformat(request.query_params.get("date", ""))
         except ValueError as error:
             raise ValidationError({"date": [_("Give the day as YYYY-MM-DD.")]}) from error
+        today = timezone.localdate()
+        if not today - timedelta(days=1) <= day <= today + timedelta(days=366):
+            raise ValidationError(
+                {"date": [_("Ask for a day within a year from today.")]}, code="out_of_range"
+            )
         viewer = request.user if request.user.is_authenticated else None
         data = {
             "resource": resource.slug,

@@ -27,7 +27,9 @@ class PreferredLanguageMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
+        # An app's token names its reader only inside the API view, which may switch the
+        # language then (core.api.authentication): the header says the one answered in.
+        response.headers.setdefault("Content-Language", getattr(request, "LANGUAGE_CODE", language))
         response.headers.setdefault("Vary", "Cookie")
         return response
 

@@ -71,8 +71,8 @@ class WorkFieldsSerializer(serializers.Serializer):
 
 class NewWorkSerializer(WorkFieldsSerializer):
     upload = serializers.UUIDField(
-        help_text="The id of a finished tus upload (POST /files/uploads/, then PATCH its "
-        "chunks; the last PATCH answers with Upload-Complete)."
+        help_text="The id of a finished tus upload: the last segment of the Location that "
+        "POST /files/uploads/ answered (not the Upload-Complete value of the last PATCH)."
     )
 
 

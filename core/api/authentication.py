@@ -25,6 +25,17 @@ class MFARequired(exceptions.APIException):
     default_detail = _("Staff accounts must set up two-factor authentication before continuing.")
 
 
+def use_readers_language(request, user) -> None:
+    """The reader's saved language comes first, as on the site's pages (whose middleware knows
+    the reader from the session; an app's reader is known only here)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    if user.language in {code for code, _name in settings.LANGUAGES}:
+        translation.activate(user.language)
+        getattr(request, "_request", request).LANGUAGE_CODE = user.language
+
+
 def refuse_staff_without_totp(user) -> None:
     if user.is_staff and not is_mfa_enabled(user, types=[Authenticator.Type.TOTP]):
         raise MFARequired()
@@ -43,6 +54,7 @@ class AppSessionToken(XSessionTokenAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Your sign-in has expired. Please sign in again."), code="token_invalid"
             )
+        use_readers_language(request, found[0])
         refuse_staff_without_totp(found[0])
         return found
 

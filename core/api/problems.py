@@ -22,9 +22,9 @@ from core.jsonbody import JSONBodyError
 PROBLEM_JSON = "application/problem+json"
 
 #: Refusals of the domain services that mean "someone else has it" rather than "not allowed".
-CONFLICT_CODES = frozenset(
-    {"conflict", "full", "already_booked", "already_waiting", "state", "slot_free", "not_full"}
-)
+TAKEN_CODES = frozenset({"conflict", "full", "already_booked", "already_waiting"})
+#: ... or "it has changed meanwhile" (a decided request, a booking already cancelled).
+CONFLICT_CODES = TAKEN_CODES | {"state", "slot_free", "not_full"}
 
 
 #: The codes DRF gives its exceptions by default; a refusal raised with any other code keeps it.
@@ -102,12 +102,23 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     instance = request.path if request is not None else ""
 
     if isinstance(exc, JSONBodyError):
+        # A body refused for its size was not read, and gunicorn then drops the connection
+        # after the answer: say so, so that the client opens a new one for its next request.
+        # (Only under gunicorn: the WSGI servers of Django's runserver and tests refuse an
+        # application's hop-by-hop headers.)
+        server = request.META.get("SERVER_SOFTWARE", "") if request is not None else ""
+        closing = (
+            {"Connection": "close"}
+            if exc.code == "json_too_large" and server.startswith("gunicorn")
+            else None
+        )
         return problem(
             status_code=400,
             code=exc.code or "json_invalid",
             title=_("The request body was refused."),
             detail=" ".join(exc.messages),
             instance=instance,
+            headers=closing,
         )
     if isinstance(exc, DjangoValidationError):
         # A domain service said no (booking rules, quotas, certification, upload limits).
@@ -118,7 +129,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return problem(
             status_code=409 if conflict else 422,
             code=code,
-            title=_("This is not possible.") if not conflict else _("This is already taken."),
+            title=(
+                _("This is already taken.")
+                if code in TAKEN_CODES
+                else _("This no longer applies.")
+                if conflict
+                else _("This is not possible.")
+            ),
             detail=" ".join(exc.messages),
             instance=instance,
             extensions={"accepted": accepted} if accepted is not None else None,
@@ -165,8 +182,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     )
     specific = exc.get_codes()
     if isinstance(specific, str) and specific not in DRF_GENERIC_CODES:
-        # A refusal raised with a code of its own (token_invalid, mfa_required...).
+        # A refusal raised with a code of its own (token_invalid, mfa_required...): its message
+        # is the title, as the site's own refusal says it.
         code = specific
+        if not any(isinstance(exc, kind) for kind in codes):
+            title = str(exc.detail)
     detail = " ".join(_messages(exc.detail))
     status_code = exc.status_code
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):

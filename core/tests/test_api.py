@@ -130,3 +130,27 @@ def test_search_finds_chinese_pinyin_and_initials_with_marked_hits(client):
     assert one_kind["kind"] == "booking" and one_kind["page"] == 1
     hostile = client.get("/api/v1/search/", {"q": "<script>智能手机", "page": "99999"}).json()
     assert all("<script>" not in h["title_html"] for h in hostile["results"])
+
+
+def test_a_refused_oversized_body_closes_the_connection_under_gunicorn(client, user):
+    """gunicorn drops a connection whose request body was left unread: the answer says so."""
+    client.force_login(user)
+    big = b'{"note": "' + b"x" * 300_000 + b'"}'
+    for server, closes in (("gunicorn/27.0.0", True), ("WSGIServer/0.2", False)):
+        response = client.post(
+            "/api/v1/me/bookings/", big, content_type="application/json", SERVER_SOFTWARE=server
+        )
+        assert response.json()["code"] == "json_too_large"
+        assert (response.get("Connection") == "close") is closes
+
+
+def test_the_readers_own_language_answers_an_app_token(client, user):
+    from accounts.tests.factories import app_token
+
+    user.language = "en"
+    user.save(update_fields=["language"])
+    token = app_token(client, user.email)
+    from django.test import Client
+
+    answer = Client().get("/api/v1/events/999999/", HTTP_X_SESSION_TOKEN=token)
+    assert answer.json()["title"] == "Not found." and answer["Content-Language"] == "en"

@@ -591,3 +591,10 @@ def test_an_odf_file_whose_mimetype_entry_is_corrupt_is_refused():
     damaged = out.getvalue().replace(b"opendocument.text", b"opendocument.tex\x00", 1)
     name = "content/files/x.odt"
     assert refused(changed({name: damaged})).code == "content_mismatch"
+
+
+def test_text_is_refused_only_when_it_starts_like_a_web_page():
+    """A page that starts with X before its tag is plain text here (served as text, never
+    rendered): only the start decides, as for uploads."""
+    assert package.read(changed({"content/files/x.txt": b"X<html> is how a web page starts."}))
+    assert refused(changed({"content/files/x.txt": b"<html> is a page"})).code == "content_mismatch"

@@ -23,10 +23,12 @@ def test_the_api_reference_renders_from_our_own_origin(page, live_server, size, 
     page.on("response", lambda response: hosts.add(urlsplit(response.url).netloc))
     page.on(
         "console",
-        lambda message: refused.append(message.text)
-        # Redoc's footer names its maker with a logo from cdn.redoc.ly: the policy blocks it.
-        if "Content Security Policy" in message.text and "cdn.redoc.ly" not in message.text
-        else None,
+        lambda message: (
+            refused.append(message.text)
+            # Redoc's footer names its maker with a logo from cdn.redoc.ly: the policy blocks it.
+            if "Content Security Policy" in message.text and "cdn.redoc.ly" not in message.text
+            else None
+        ),
     )
     page.goto(path)
     heading = page.locator(title).first

@@ -3,7 +3,7 @@ from collections.abc import Callable
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -60,16 +60,7 @@ class StaffMFARequiredMiddleware:
 def mfa_required_problem(request: HttpRequest) -> HttpResponse:
     """The API's refusal of a staff session without TOTP (as ``core.api.authentication`` gives
     it for an app token)."""
+    from core.api.problems import plain_problem
+
     message = _("Staff accounts must set up two-factor authentication before continuing.")
-    return JsonResponse(
-        {
-            "type": "urn:liaotu:problem:mfa_required",
-            "title": message,
-            "status": 403,
-            "code": "mfa_required",
-            "instance": request.path,
-        },
-        status=403,
-        content_type="application/problem+json",
-        json_dumps_params={"ensure_ascii": False},
-    )
+    return plain_problem(request, status_code=403, code="mfa_required", title=message)

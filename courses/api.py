@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.conditional import ETagMixin
-from core.api.pagination import ByTitle, Cursor
+from core.api.pagination import ByTitle, Cursor, NewestIssued
 
 from . import selectors, services
 from .models import (
@@ -44,10 +44,6 @@ from .serializers import (
 )
 
 TAG = "learning"
-
-
-class ByIssue(Cursor):
-    ordering = ("-issued_on", "pk")
 
 
 def _public(model):
@@ -232,7 +228,7 @@ class MyBadges(generics.ListAPIView):
 
     permission_classes = [IsAuthenticated]
     serializer_class = BadgeSerializer
-    pagination_class = ByIssue
+    pagination_class = NewestIssued
 
     def get_queryset(self):
         return Assertion.objects.filter(user=self.request.user).select_related("badge")
@@ -242,7 +238,7 @@ class MyBadges(generics.ListAPIView):
 class MyCertificates(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = CertificateSerializer
-    pagination_class = ByIssue
+    pagination_class = NewestIssued
 
     def get_queryset(self):
         return Certificate.objects.filter(user=self.request.user)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.conditional import ETagMixin
-from core.api.pagination import Cursor
+from core.api.pagination import Cursor, OldestCreated
 from core.api.permissions import has_perm
 
 from . import selectors, services
@@ -27,11 +27,6 @@ from .serializers import (
     StaffAccessRequestSerializer,
     _link,
 )
-
-
-class Oldest(Cursor):
-    ordering = ("created_at", "pk")
-
 
 TAG = "archive"
 
@@ -114,7 +109,7 @@ class PendingAccessRequests(generics.ListAPIView):
 
     permission_classes = [ARCHIVE_DESK]
     serializer_class = StaffAccessRequestSerializer
-    pagination_class = Oldest
+    pagination_class = OldestCreated
 
     def get_queryset(self):
         return selectors.pending_requests()

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.conditional import ETagMixin
-from core.api.pagination import Cursor
+from core.api.pagination import LeastRecentlyUpdated, NewestCreated, NewestPublished
 from core.api.permissions import has_perm
 from media.sniff import MediaKind
 
@@ -33,18 +33,6 @@ from .serializers import (
 TAG = "works"
 
 
-class ByPublication(Cursor):
-    ordering = ("-published_at", "pk")
-
-
-class ByCreation(Cursor):
-    ordering = ("-created_at", "pk")
-
-
-class ByUpdate(Cursor):
-    ordering = ("updated_at", "pk")
-
-
 @extend_schema(
     tags=[TAG],
     parameters=[
@@ -58,7 +46,7 @@ class Gallery(ETagMixin, generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = WorkSerializer
-    pagination_class = ByPublication
+    pagination_class = NewestPublished
 
     def get_queryset(self):
         params = self.request.query_params
@@ -94,7 +82,7 @@ class MyWorks(generics.ListCreateAPIView):
 
     permission_classes = [IsAuthenticated]
     serializer_class = MyWorkSerializer
-    pagination_class = ByCreation
+    pagination_class = NewestCreated
 
     def get_queryset(self):
         return selectors.works_of(owner=self.request.user)
@@ -176,7 +164,7 @@ class ModerationQueue(generics.ListAPIView):
 
     permission_classes = [MODERATION]
     serializer_class = MyWorkSerializer
-    pagination_class = ByUpdate
+    pagination_class = LeastRecentlyUpdated
 
     def get_queryset(self):
         return selectors.moderation_queue()

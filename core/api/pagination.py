@@ -24,3 +24,27 @@ class ByName(Cursor):
 
 class ByTitle(Cursor):
     ordering = ("title", "pk")
+
+
+class NewestIssued(Cursor):
+    """Badges and certificates: the latest awarded first."""
+
+    ordering = ("-issued_on", "pk")
+
+
+class NewestPublished(Cursor):
+    ordering = ("-published_at", "pk")
+
+
+class NewestCreated(Cursor):
+    ordering = ("-created_at", "pk")
+
+
+class OldestCreated(Cursor):
+    """Queues worked through in order of arrival."""
+
+    ordering = ("created_at", "pk")
+
+
+class LeastRecentlyUpdated(Cursor):
+    ordering = ("updated_at", "pk")

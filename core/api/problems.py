@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -44,6 +44,28 @@ DRF_GENERIC_CODES = frozenset(
 )
 
 
+def problem_body(*, status_code: int, code: str, title: str, **members: Any) -> dict[str, Any]:
+    """The members every problem document has, then any others (detail, instance...)."""
+    body: dict[str, Any] = {
+        "type": f"urn:liaotu:problem:{code}",
+        "title": title,
+        "status": status_code,
+        "code": code,
+    }
+    body.update({name: value for name, value in members.items() if value})
+    return body
+
+
+def plain_problem(request, *, status_code: int, code: str, title: str) -> HttpResponse:
+    """A problem document from outside DRF (URL fallbacks, middleware)."""
+    import json
+
+    body = problem_body(status_code=status_code, code=code, title=title, instance=request.path)
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status_code, content_type=PROBLEM_JSON
+    )
+
+
 def problem(
     *,
     status_code: int,
@@ -55,18 +77,14 @@ def problem(
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": f"urn:liaotu:problem:{code}",
-        "title": title,
-        "status": status_code,
-        "code": code,
-    }
-    if detail:
-        body["detail"] = detail
-    if instance:
-        body["instance"] = instance
-    if errors:
-        body["errors"] = errors
+    body = problem_body(
+        status_code=status_code,
+        code=code,
+        title=title,
+        detail=detail,
+        instance=instance,
+        errors=errors,
+    )
     body.update(extensions or {})
     response = Response(body, status=status_code, headers=headers)
     response.content_type = PROBLEM_JSON

@@ -6,23 +6,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from .problems import PROBLEM_JSON
+from .problems import plain_problem
 
 
 @csrf_exempt
 def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """Any other path under /api/: a problem document, never the site's HTML 404 page (a
     client that asks for JSON must never have to parse a web page)."""
-    import json
-
-    body = {
-        "type": "urn:liaotu:problem:not_found",
-        "title": _("Not found."),
-        "status": 404,
-        "code": "not_found",
-        "instance": request.path,
-    }
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=404, content_type=PROBLEM_JSON)
+    return plain_problem(request, status_code=404, code="not_found", title=_("Not found."))
 
 
 def sign_in_schema(request: HttpRequest) -> HttpResponse:

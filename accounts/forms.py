@@ -4,7 +4,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import AudienceGroup, User
+from .models import AudienceGroup, District, User
 
 
 class SignupProfileForm(forms.Form):
@@ -38,7 +38,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = services.PROFILE_FIELDS
-        widgets = {"audience_group": forms.Select}
+        widgets = {"audience_group": forms.Select, "district": forms.Select}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -46,6 +46,7 @@ class ProfileForm(forms.ModelForm):
             ("", _("Prefer not to say")),
             *AudienceGroup.choices,
         ]
+        self.fields["district"].choices = [("", _("Prefer not to say")), *District.choices]
 
 
 class DeleteAccountForm(forms.Form):

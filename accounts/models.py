@@ -22,6 +22,25 @@ class AudienceGroup(models.TextChoices):
     DISABILITY = "disability", _("Person with a disability")
 
 
+class District(models.TextChoices):
+    """Where a reader lives, for the library's service-area statistics: Shenyang's districts and
+    counties one by one (most readers come from the city), then the rest of Liaoning and beyond."""
+
+    HEPING = "heping", _("Heping District")
+    SHENHE = "shenhe", _("Shenhe District")
+    DADONG = "dadong", _("Dadong District")
+    HUANGGU = "huanggu", _("Huanggu District")
+    TIEXI = "tiexi", _("Tiexi District")
+    SUJIATUN = "sujiatun", _("Sujiatun District")
+    HUNNAN = "hunnan", _("Hunnan District")
+    SHENBEI = "shenbei", _("Shenbei New District")
+    YUHONG = "yuhong", _("Yuhong District")
+    LIAOZHONG = "liaozhong", _("Liaozhong District")
+    SHENYANG_COUNTIES = "shenyang_counties", _("Xinmin, Kangping or Faku")
+    LIAONING = "liaoning", _("Elsewhere in Liaoning")
+    ELSEWHERE = "elsewhere", _("Outside Liaoning")
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -73,6 +92,13 @@ class User(AbstractUser):
         choices=AudienceGroup.choices,
         blank=True,
         help_text=_("Used to recommend learning paths for you."),
+    )
+    district = models.CharField(
+        _("district"),
+        max_length=20,
+        choices=District.choices,
+        blank=True,
+        help_text=_("Where you live, counted only in the library's statistics."),
     )
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE

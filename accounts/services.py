@@ -16,6 +16,7 @@ PROFILE_FIELDS = (
     "display_name",
     "library_card_number",
     "audience_group",
+    "district",
     "language",
     "large_text",
     "high_contrast",
@@ -107,6 +108,10 @@ def delete_account(*, user: User) -> None:
     locked.save()
     from wagtail.users.models import UserProfile
 
+    from core.insight.services import forget
+
+    # The activity record keeps counts, not the person (PIPL: deletion on request).
+    forget(user_id=locked.pk)
     profile = UserProfile.objects.filter(user=locked).first()
     if profile is not None:
         if profile.avatar:

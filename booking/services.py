@@ -29,6 +29,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.insight import services as insight
 from core.sanitize import plain_text
 from core.tasks import enqueue
 
@@ -334,6 +335,43 @@ def _retry_on_code_collision(make: Callable[[], Booking]) -> Booking:
     raise AssertionError("unreachable")
 
 
+# A cancellation less than this before the start counts as late in the library's statistics.
+LATE_CANCEL = timedelta(hours=24)
+
+
+def _subject_of(booking: Booking) -> tuple[tuple[str, int], str]:
+    """The event or resource a booking is for, and its location, for the activity record."""
+    if booking.event_id:
+        return ("booking.event", booking.event_id), str(booking.event.location_id)
+    return ("booking.resource", booking.resource_id), str(booking.resource.location_id)
+
+
+def _log(kind: str, booking: Booking, *, user: User | None = None, outcome: str = "") -> None:
+    """One event about ``booking`` in the activity record, in the caller's transaction. Staff
+    holds are the library's own use of a room, not a reader's activity."""
+    if booking.is_hold:
+        return
+    subject, location = _subject_of(booking)
+    insight.record(
+        kind,
+        user=user or booking.user,
+        subject=subject,
+        location=location,
+        outcome=outcome,
+        value=(booking.ends_at - booking.starts_at).total_seconds() / 3600,
+    )
+
+
+def _log_refusal(refusal: BookingRefused, *, user: User, subject: Resource | Event) -> None:
+    insight.record_refusal(
+        "booking.refused",
+        user=user,
+        subject=subject,
+        location=str(subject.location_id),
+        outcome=refusal.code or "",
+    )
+
+
 def _notify(booking: Booking, event: str) -> None:
     from .tasks import notify_booking
 
@@ -385,9 +423,15 @@ def book_resource(
                 is_hold=is_hold,
             )
             _notify(booking, "pending" if needs_approval else "confirmed")
+            _log("booking.created", booking, user=user, outcome=booking.status)
         return booking
 
-    return _retry_on_code_collision(make)
+    try:
+        return _retry_on_code_collision(make)
+    except BookingRefused as refusal:
+        if not is_hold:
+            _log_refusal(refusal, user=user, subject=resource)
+        raise
 
 
 def book_recurring(
@@ -480,9 +524,14 @@ def book_event(
                 override_reason=override_reason,
             )
             _notify(booking, "confirmed")
+            _log("booking.created", booking, user=user, outcome=booking.status)
         return booking
 
-    return _retry_on_code_collision(make)
+    try:
+        return _retry_on_code_collision(make)
+    except BookingRefused as refusal:
+        _log_refusal(refusal, user=user, subject=event)
+        raise
 
 
 # --- Changing bookings ----------------------------------------------------------------------
@@ -532,12 +581,19 @@ def cancel_booking(*, booking: Booking, by: User, reason: str = "") -> Booking:
                     "deadline": _local(_deadline(booking, "cancel_deadline_hours"), booking.subject)
                 },
             )
+        if booking.status == S.OFFERED:
+            timing = "offer_declined"
+        elif booking.starts_at - timezone.now() < LATE_CANCEL:
+            timing = "late"
+        else:
+            timing = "in_time"
         booking.status = S.CANCELLED
         booking.cancelled_at = timezone.now()
         booking.cancel_reason = _clean_reason(reason, required=False)
         booking.sequence += 1
         booking.save()
         _notify(booking, "cancelled")
+        _log("booking.cancelled", booking, outcome=timing)
         _promote_waitlist(booking)
     return booking
 
@@ -618,6 +674,7 @@ def decline_booking(*, booking: Booking, by: User, reason: str) -> Booking:
         booking.sequence += 1
         booking.save(update_fields=["status", "decline_reason", "sequence", "updated_at"])
         _notify(booking, "declined")
+        _log("booking.declined", booking)
         _promote_waitlist(booking)
     return booking
 
@@ -661,6 +718,7 @@ def check_in(*, booking: Booking, by: User, now: datetime | None = None) -> Book
         booking.status = S.CHECKED_IN
         booking.checked_in_at = now
         booking.save(update_fields=["status", "checked_in_at", "updated_at"])
+        _log("booking.checked_in", booking)
     return booking
 
 
@@ -700,11 +758,16 @@ def join_waitlist(
             )
         if any(booking.user_id == user.pk for booking in blockers):
             raise BookingRefused("already_booked", _("You have already booked this time."))
+    subject = event if event is not None else resource
     try:
         with transaction.atomic():
-            return WaitlistEntry.objects.create(
+            entry = WaitlistEntry.objects.create(
                 user=user, event=event, resource=resource, starts_at=starts_at, ends_at=ends_at
             )
+            insight.record(
+                "waitlist.joined", user=user, subject=subject, location=str(subject.location_id)
+            )
+            return entry
     except IntegrityError as error:
         raise BookingRefused(
             "already_waiting", _("You are already on the waiting list for this.")
@@ -741,6 +804,7 @@ def _offer(entry: WaitlistEntry, *, subject: dict, blocked_until: datetime, now)
     entry.booking = booking
     entry.save(update_fields=["status", "booking"])
     _notify(booking, "offered")
+    _log("waitlist.offered", booking, user=entry.user)
     return booking
 
 
@@ -810,6 +874,7 @@ def release_no_shows(*, now: datetime | None = None) -> int:
             booking.save(update_fields=["status", "updated_at"])
             released += 1
             _notify(booking, "no_show")
+            _log("booking.no_show", booking)
             _suspend_if_repeated(booking.user, now=now)
             if booking.ends_at > now:
                 _promote_waitlist(booking)

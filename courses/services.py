@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.insight import services as insight
 
 from . import selectors
 from .models import (
@@ -80,7 +81,10 @@ def enrol(*, user: User, course: CoursePage) -> Enrolment:
             % {"courses": "、".join(c.title for c in missing)},
             code="prerequisites_missing",
         )
-    enrolment, _created = Enrolment.objects.get_or_create(user=user, course=course)
+    with transaction.atomic():
+        enrolment, created = Enrolment.objects.get_or_create(user=user, course=course)
+        if created:
+            insight.record("course.enrolled", user=user, subject=course)
     return enrolment
 
 
@@ -176,6 +180,8 @@ def record_event(
         progress = _progress_for(user, lesson)
         if not duplicate:
             _apply(progress, lesson, kind, data, now)
+            if kind == "view":
+                insight.record("lesson.viewed", user=user, subject=lesson, at=now)
         Enrolment.objects.filter(user=user, course=course).update(
             last_lesson=lesson, last_activity_at=now
         )
@@ -209,9 +215,25 @@ def _apply(progress: LessonProgress, lesson: LessonPage, kind: str, data: dict, 
             progress.position = max(0.0, min(duration, float(data["position"])))
     elif kind == "position" and isinstance(data.get("position"), int | float):
         progress.position = max(0.0, float(data["position"]))
-    elif kind == "manual" and lesson.criterion == LessonPage.Criterion.MANUAL:
-        progress.completed_at = progress.completed_at or now
+    elif (
+        kind == "manual"
+        and lesson.criterion == LessonPage.Criterion.MANUAL
+        and progress.completed_at is None
+    ):
+        _mark_completed(progress, lesson, now)
     progress.save()
+
+
+def _mark_completed(progress: LessonProgress, lesson: LessonPage, now) -> None:
+    """The lesson's one completion (the caller saves ``progress``), in the activity record."""
+    progress.completed_at = now
+    insight.record(
+        "lesson.completed",
+        user=progress.user,
+        subject=lesson,
+        value=progress.time_spent_seconds,
+        at=now,
+    )
 
 
 def _count_time(progress: LessonProgress, now, *, opening: bool = False) -> None:
@@ -246,7 +268,7 @@ def _lesson_due(progress: LessonProgress, lesson: LessonPage) -> bool:
 def _complete_if_due(progress: LessonProgress, lesson: LessonPage, now) -> bool:
     """Complete the lesson when its criterion is met, then the course when its rule is."""
     if progress.completed_at is None and _lesson_due(progress, lesson):
-        progress.completed_at = now
+        _mark_completed(progress, lesson, now)
         progress.save(update_fields=["completed_at"])
     if progress.completed_at is None:
         return False
@@ -262,6 +284,7 @@ def complete_course_if_due(*, user: User, course: CoursePage) -> bool:
             return False
         enrolment.completed_at = timezone.now()
         enrolment.save(update_fields=["completed_at"])
+        insight.record("course.completed", user=user, subject=course)
         _reward(user=user, course=course)
     return True
 
@@ -387,12 +410,15 @@ def recipient_identity(email: str, salt: str) -> str:
 
 def issue_badge(*, user: User, badge, course: CoursePage | None) -> Assertion:
     salt = secrets.token_hex(8)
-    assertion, _created = Assertion.objects.get_or_create(
-        badge=badge,
-        user=user,
-        course=course,
-        defaults={"salt": salt, "identity": recipient_identity(user.email, salt)},
-    )
+    with transaction.atomic():
+        assertion, created = Assertion.objects.get_or_create(
+            badge=badge,
+            user=user,
+            course=course,
+            defaults={"salt": salt, "identity": recipient_identity(user.email, salt)},
+        )
+        if created:
+            insight.record("badge.issued", user=user, subject=badge)
     return assertion
 
 
@@ -418,7 +444,7 @@ def issue_certificate(*, user: User, course: CoursePage) -> Certificate:
         code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
         try:
             with transaction.atomic():
-                return Certificate.objects.create(
+                certificate = Certificate.objects.create(
                     code=code,
                     user=user,
                     course=course,
@@ -426,6 +452,8 @@ def issue_certificate(*, user: User, course: CoursePage) -> Certificate:
                     course_title=course.title,
                     issued_on=timezone.localdate(),
                 )
+                insight.record("certificate.issued", user=user, subject=course)
+                return certificate
         except IntegrityError:
             existing = Certificate.objects.filter(user=user, course=course).first()
             if existing:

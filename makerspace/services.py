@@ -30,6 +30,7 @@ from httpx import Timeout
 from accounts.models import User
 from booking.models import Qualification, UserQualification
 from booking.services import grant_qualification
+from core.insight import services as insight
 from core.sanitize import plain_text
 from core.tasks import enqueue
 from media import sniff
@@ -387,6 +388,7 @@ def submit_job(
             nozzle_mm=profile.nozzle_mm,
             quantity=request.quantity,
         )
+        insight.record("print.submitted", user=owner, subject=job, quantity=request.quantity)
         if analysis is None:
             _event(job, by=owner)
             from .tasks import slice_job
@@ -501,6 +503,7 @@ def cancel_job(*, job: PrintJob, user: User) -> PrintJob:
         locked.finished_at = timezone.now()
         locked.save()
         _event(locked, by=user)
+        _log_end(locked)
         if was_running and printer is not None:
             Printer.objects.filter(pk=printer.pk).update(is_cleared=False)
             transaction.on_commit(lambda: _cancel_at_printer(printer))
@@ -525,6 +528,28 @@ def _transition(job: PrintJob, *, expect: tuple[str, ...], message: str) -> Prin
     return locked
 
 
+def _log_decision(job: PrintJob, outcome: str) -> None:
+    """Staff's decision on a maker's job, with the hours the maker waited for it."""
+    waited = (timezone.now() - job.created_at).total_seconds() / 3600
+    insight.record("print.decided", user=job.owner, subject=job, outcome=outcome, value=waited)
+
+
+def _log_end(job: PrintJob) -> None:
+    """A job's end at (or before) a printer: hours it printed and the filament it used."""
+    printed = None
+    if job.started_at is not None and job.finished_at is not None:
+        printed = (job.finished_at - job.started_at).total_seconds() / 3600
+    insight.record(
+        "print.finished",
+        user=job.owner,
+        subject=("makerspace.printer", job.printer_id) if job.printer_id else job,
+        outcome=job.status,
+        value=printed,
+        quantity=float(job.filament_g) if job.filament_g is not None else None,
+        term=job.reason,
+    )
+
+
 @transaction.atomic
 def approve_job(*, job: PrintJob, by: User, priority: int | None = None) -> PrintJob:
     _require_staff(by)
@@ -536,6 +561,7 @@ def approve_job(*, job: PrintJob, by: User, priority: int | None = None) -> Prin
         locked.priority = priority
     locked.save()
     _event(locked, by=by)
+    _log_decision(locked, "approved")
     notifications.job_changed(locked)
     _schedule_soon()
     return locked
@@ -555,6 +581,7 @@ def reject_job(*, job: PrintJob, by: User, reason: str) -> PrintJob:
     locked.reviewed_by = by
     locked.save()
     _event(locked, reason, by=by)
+    _log_decision(locked, "rejected")
     notifications.job_changed(locked)
     return locked
 
@@ -849,6 +876,7 @@ def _finish(job: PrintJob, status: str, reason: str = "") -> None:
         job.seconds_left = 0
     job.save()
     _event(job, reason)
+    _log_end(job)
     update = {"is_cleared": False}
     if status != JobStatus.DONE:
         update |= {"needs_attention": True, "attention_reason": reason[:300]}

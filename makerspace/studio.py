@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from booking.models import ACTIVE_STATUSES, Booking
+from core.insight import services as insight
 from core.sanitize import plain_text
 from core.tasks import enqueue
 from media import processing
@@ -248,6 +249,7 @@ def _failed(job: StudioJob, reason: str) -> None:
         )
         if updated:
             job.refresh_from_db()
+            insight.record("studio.processed", user=job.booking.user, subject=job, outcome="failed")
             notifications.studio_job_changed(job)
 
 
@@ -306,6 +308,7 @@ def process(job_id) -> str:
         locked.loudness_lufs = round(loudness, 1)
         locked.started_at = None
         locked.save()
+        insight.record("studio.processed", user=owner, subject=locked, outcome="done")
         notifications.studio_job_changed(locked)
     return StudioJobStatus.DONE
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import textsearch
+from core.insight import services as insight
 from core.tasks import enqueue
 from media import webvtt
 
@@ -354,6 +355,7 @@ def request_access(*, interview: Interview, reader: User, purpose: str) -> Acces
             )
             audit(interview=interview, actor=reader, action="access_requested",
                   request=request.pk)  # fmt: skip
+            insight.record("access.requested", user=reader, subject=interview)
     except IntegrityError as error:
         raise ValidationError(
             _("You have already asked for access to this interview."), code="already_requested"
@@ -379,6 +381,7 @@ def grant_access(*, request_id: int, user: User, days: int, note: str = "") -> A
         request.save()
         audit(interview=request.interview, actor=user, action="access_granted",
               request=request.pk, until=request.granted_until.isoformat())  # fmt: skip
+        _log_decision(request)
         _notify_reader(request)
     return request
 
@@ -395,8 +398,64 @@ def decline_access(*, request_id: int, user: User, note: str) -> AccessRequest:
         request.save()
         audit(interview=request.interview, actor=user, action="access_declined",
               request=request.pk, note=note)  # fmt: skip
+        _log_decision(request)
         _notify_reader(request)
     return request
+
+
+def _log_decision(request: AccessRequest) -> None:
+    """The decision and the hours the reader waited for it, in the activity record."""
+    waited = (request.decided_at - request.created_at).total_seconds() / 3600
+    insight.record(
+        "access.decided",
+        user=request.reader,
+        subject=request.interview,
+        outcome=request.status,
+        value=waited,
+    )
+
+
+# Longest listening one report may claim when the recording's length is not known.
+PLAY_REPORT_MAX_SECONDS = 3 * 3600
+# Listening claimed for one recording by one listener within this window is capped at the
+# recording's length: a replayed or forged report cannot inflate the statistics.
+PLAY_WINDOW_SECONDS = 6 * 3600
+
+
+def record_play(
+    *, interview: Interview, item: InterviewMedia, user, listener: str, seconds: object
+) -> float:
+    """A player's report of seconds listened to ``item`` (from the page's script: hostile).
+
+    Returns the seconds counted. The first report of a listener for a recording within the
+    window counts as a play; later ones only add listening time, up to the recording's length.
+    """
+    from django.core.cache import cache
+
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise ValidationError(_("The listening report is not valid."), code="play_invalid")
+    if not 0 < seconds <= PLAY_REPORT_MAX_SECONDS:
+        raise ValidationError(_("The listening report is not valid."), code="play_invalid")
+    allowance = float(interview.duration_seconds or PLAY_REPORT_MAX_SECONDS)
+    key = f"oral-history:played:{listener}:{item.pk}"
+    used = cache.get(key)
+    counted = min(float(seconds), allowance - (used or 0.0))
+    if counted <= 0:
+        return 0.0
+    cache.set(key, (used or 0.0) + counted, PLAY_WINDOW_SECONDS)
+    insight.record(
+        "interview.played",
+        user=user,
+        subject=interview,
+        value=counted,
+        quantity=0 if used is not None else 1,
+    )
+    return counted
+
+
+def record_search(*, user, query: str, found: int) -> None:
+    """A search of the archive; one that found nothing is marked, for the archivists."""
+    insight.record("archive.searched", user=user, term=query, outcome="found" if found else "none")
 
 
 def revoke_access(*, request_id: int, user: User, note: str) -> AccessRequest:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("i/<int:pk>/", views.interview_detail, name="interview"),
     path("i/<int:pk>/media/<uuid:media_id>/", views.media_stream, name="media"),
+    path("i/<int:pk>/media/<uuid:media_id>/played", views.played, name="played"),
     path("i/<int:pk>/transcript.vtt", views.transcript_vtt, name="transcript-vtt"),
     path("i/<int:pk>/manifest.json", views.manifest, name="manifest"),
     path("i/<int:pk>/ohms.xml", views.ohms_export, name="ohms"),

@@ -125,6 +125,8 @@ def search(request: HttpRequest) -> HttpResponse:
         page = 1
     per_page = 20
     hits = selectors.search(request.user, query, limit=per_page + 1, offset=(page - 1) * per_page)
+    if query and page == 1:
+        services.record_search(user=request.user, query=query, found=len(hits))
     by_pinyin = []
     if not hits and page == 1 and PINYIN.fullmatch(query):
         # The archive's own index holds the words people said, without pinyin (homophones
@@ -201,6 +203,39 @@ def _public_media(interview: Interview | None, media_id) -> bool:
         and selectors.part_available(AnonymousUser(), interview, item)
         and selectors.access_file(item, staff=False) is not None
     )
+
+
+@require_POST
+def played(request: HttpRequest, pk: int, media_id) -> HttpResponse:
+    """The player's listening report: {"seconds": n}. Counted for the library's statistics and
+    the listener's year in review; anything else is refused with a message."""
+    from core import jsonbody
+
+    interview = _interview_or_404(request, pk)
+    item = get_object_or_404(InterviewMedia, pk=media_id, interview=interview)
+    if not selectors.part_available(request.user, interview, item):
+        raise Http404
+    try:
+        body = jsonbody.read_json(request, max_bytes=1024)
+        counted = services.record_play(
+            interview=interview,
+            item=item,
+            user=request.user,
+            listener=_listener(request),
+            seconds=body.get("seconds"),
+        )
+    except ValidationError as error:
+        return JsonResponse({"detail": error.messages[0]}, status=422)
+    return JsonResponse({"counted": counted})
+
+
+def _listener(request: HttpRequest) -> str:
+    """Who is listening, for the cap on reports: the reader, else the browser's session."""
+    if request.user.is_authenticated:
+        return f"u{request.user.pk}"
+    if not request.session.session_key:
+        request.session.save()
+    return f"s{request.session.session_key}"
 
 
 @_READ_ONLY

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.insight import services as insight
 from core.sanitize import clean_html, plain_text
 from core.siteurl import absolute
 from media import webvtt
@@ -102,16 +103,19 @@ def add_work(
     """A private work around an asset the owner already has (an upload, or a studio session
     the maker space processed for them)."""
     title, description = _clean_fields(title=title, description=description)
-    return Work.objects.create(
-        owner=owner,
-        asset=asset,
-        title=title,
-        description=description,
-        kind=asset.kind,
-        licence=licence,
-        language=language,
-        collection=collection,
-    )
+    with transaction.atomic():
+        work = Work.objects.create(
+            owner=owner,
+            asset=asset,
+            title=title,
+            description=description,
+            kind=asset.kind,
+            licence=licence,
+            language=language,
+            collection=collection,
+        )
+        insight.record("work.uploaded", user=owner, subject=work, outcome=work.kind)
+    return work
 
 
 def update_work(*, work: Work, user: User, **changes) -> Work:
@@ -151,7 +155,24 @@ def _transition(
         work.published_at = timezone.now()
     work.save()
     ModerationAction.objects.create(work=work, actor=actor, action=action, reason=reason)
+    if action in (Action.APPROVE, Action.REJECT, Action.TAKE_DOWN):
+        _log_decision(work, action)
     return work
+
+
+def _log_decision(work: Work, action: str) -> None:
+    """A moderator's decision in the activity record, with the hours since the work was
+    submitted for review (for a take-down, since it was published)."""
+    since = (
+        ModerationAction.objects.filter(work=work, action=Action.SUBMIT)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if action == Action.TAKE_DOWN:
+        since = work.published_at or since
+    waited = (timezone.now() - since).total_seconds() / 3600 if since else None
+    insight.record("work.moderated", user=work.owner, subject=work, outcome=action, value=waited)
 
 
 def _published_files(work: Work) -> list[StoredFile]:
@@ -335,7 +356,16 @@ def report(*, work: Work, reporter: User, reason: str) -> Report:
     existing = Report.objects.filter(work=work, reporter=reporter, resolved_at__isnull=True).first()
     if existing is not None:
         return existing
-    return Report.objects.create(work=work, reporter=reporter, reason=reason)
+    created = Report.objects.create(work=work, reporter=reporter, reason=reason)
+    insight.record("work.reported", user=work.owner, subject=work)
+    return created
+
+
+def record_view(*, work: Work, viewer: User) -> None:
+    """A view of a published work by someone other than its owner (for the owner's year in
+    review and the library's statistics)."""
+    if work.state == WorkState.PUBLISHED and work.owner_id != viewer.pk:
+        insight.record("work.viewed", user=viewer, subject=work)
 
 
 @transaction.atomic

@@ -82,7 +82,9 @@ def _media_context(request: HttpRequest, work: Work) -> dict:
 
 
 def work_detail(request: HttpRequest, pk) -> HttpResponse:
-    return _detail_page(request, _visible_or_404(request, pk))
+    work = _visible_or_404(request, pk)
+    services.record_view(work=work, viewer=request.user)
+    return _detail_page(request, work)
 
 
 def _detail_page(request: HttpRequest, work: Work, *, status: int = 200, **forms) -> HttpResponse:

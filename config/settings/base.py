@@ -43,6 +43,7 @@ OAI_REPOSITORY_IDENTIFIER = env("OAI_REPOSITORY_IDENTIFIER", default="")
 INSTALLED_APPS = [
     # Project apps first so that their templates override the libraries' ones.
     "core",
+    "core.insight",
     "accounts",
     "cms",
     "media",
@@ -363,6 +364,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "makerspace.tasks.resume_studio_jobs",
         "schedule": 300.0,
     },
+    # Roll up each closed hour of activity; keep partitions ahead and enforce retention.
+    "insight-roll-up": {"task": "insight.tasks.roll_up", "schedule": 300.0},
+    "insight-maintain": {"task": "insight.tasks.maintain", "schedule": crontab(hour=2, minute=10)},
     # Signals keep the search index in step; this catches changes that send none (bulk updates).
     "core-rebuild-search-index": {
         "task": "core.tasks.rebuild_search_index",
@@ -572,3 +576,16 @@ MAKERSPACE_OCTOPRINT_TIMEOUT = env.float("MAKERSPACE_OCTOPRINT_TIMEOUT", default
 MAKERSPACE_DISPATCH_TIMEOUT = env.int("MAKERSPACE_DISPATCH_TIMEOUT", default=120)
 # Encrypts printer API keys at rest; derived from SECRET_KEY when empty.
 MAKERSPACE_SECRET_KEY = env("MAKERSPACE_SECRET_KEY", default="")
+
+# --- Library insight (activity record) -------------------------------------------------------
+# Raw activity events are kept this many months, then their monthly partitions are dropped;
+# the hourly and daily roll-ups keep their counts.
+INSIGHT_RAW_MONTHS = env.int("INSIGHT_RAW_MONTHS", default=24)
+# The link from an event to the reader (for their own year in review and data export) is cut
+# after this many months; the event stays, pseudonymous. Covers the previous calendar year.
+INSIGHT_PERSON_MONTHS = env.int("INSIGHT_PERSON_MONTHS", default=15)
+# Key of the pseudonym (a keyed hash of the user id); derived from SECRET_KEY when empty.
+INSIGHT_PSEUDONYM_KEY = env("INSIGHT_PSEUDONYM_KEY", default="")
+# An hour is rolled up this many minutes after it ends: events written on commit may carry a
+# time a little before their commit.
+INSIGHT_ROLLUP_GRACE_MINUTES = env.int("INSIGHT_ROLLUP_GRACE_MINUTES", default=10)

@@ -175,3 +175,42 @@ function setUpTranscriptSearch(form, cues) {
     show(0);
   });
 }
+
+// Listening time, for the library's statistics and the listener's year in review: seconds
+// really played (seeks are not listening), sent when playback pauses or the page is left.
+ready(() => {
+  const article = document.querySelector("[data-oh-interview]");
+  if (!article) return;
+  const csrf = article.dataset.csrf;
+  article.querySelectorAll("[data-played-url]").forEach((player) => {
+    let listened = 0;
+    let last = null;
+    player.addEventListener("timeupdate", () => {
+      const t = player.currentTime;
+      if (last !== null && !player.paused) {
+        const step = t - last;
+        if (step > 0 && step < 1.5) listened += step;
+      }
+      last = t;
+    });
+    player.addEventListener("seeking", () => { last = null; });
+    function report() {
+      if (listened < 1) return;
+      const seconds = Math.round(listened * 10) / 10;
+      listened = 0;
+      fetch(player.dataset.playedUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        keepalive: true,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify({ seconds }),
+      }).catch(() => {});
+    }
+    player.addEventListener("pause", report);
+    player.addEventListener("ended", report);
+    window.addEventListener("pagehide", report);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") report();
+    });
+  });
+});

@@ -1,0 +1,114 @@
+"""The activity record and its roll-ups.
+
+``ActivityEvent`` is append-only and partitioned by month in PostgreSQL (see the migration and
+``partitions.py``): a month past retention is dropped as one table, not deleted row by row. Its
+primary key in the database is (id, occurred_at), as PostgreSQL requires of a partitioned table;
+Django addresses rows by ``id`` alone, which the identity sequence keeps unique.
+
+Events are pseudonymous for analysis: ``actor`` is a keyed hash of the user id, with the
+audience group and district kept beside it. ``person_id`` is the link back to the person, kept
+only while the reader's own year in review and data export need it (INSIGHT_PERSON_MONTHS).
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+DIMENSIONS = ("kind", "audience", "district", "location", "subject_type", "subject_id", "outcome")
+
+
+class ActivityEvent(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=40)
+    actor = models.CharField(_("pseudonym"), max_length=64, blank=True, default="")
+    person_id = models.BigIntegerField(_("person"), null=True, blank=True)
+    audience = models.CharField(_("audience group"), max_length=20, blank=True, default="")
+    district = models.CharField(_("district"), max_length=20, blank=True, default="")
+    location = models.CharField(_("location"), max_length=60, blank=True, default="")
+    subject_type = models.CharField(_("subject type"), max_length=40, blank=True, default="")
+    # Text: subjects have integer or UUID keys.
+    subject_id = models.CharField(_("subject"), max_length=40, blank=True, default="")
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True, default="")
+    value = models.FloatField(_("value"), null=True, blank=True)
+    quantity = models.FloatField(_("quantity"), null=True, blank=True)
+    term = models.CharField(_("search words"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("activity event")
+        verbose_name_plural = _("activity events")
+        indexes = [
+            models.Index(fields=["kind", "occurred_at"], name="insight_event_kind_at"),
+            models.Index(
+                fields=["person_id", "occurred_at"],
+                name="insight_event_person_at",
+                condition=models.Q(person_id__isnull=False),
+            ),
+            models.Index(
+                fields=["actor"], name="insight_event_actor", condition=~models.Q(actor="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class _Rollup(models.Model):
+    kind = models.CharField(_("kind"), max_length=40)
+    audience = models.CharField(_("audience group"), max_length=20, blank=True, default="")
+    district = models.CharField(_("district"), max_length=20, blank=True, default="")
+    location = models.CharField(_("location"), max_length=60, blank=True, default="")
+    subject_type = models.CharField(_("subject type"), max_length=40, blank=True, default="")
+    subject_id = models.CharField(_("subject"), max_length=40, blank=True, default="")
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True, default="")
+    events = models.PositiveIntegerField(_("events"))
+    value_sum = models.FloatField(_("sum of values"), default=0)
+    quantity_sum = models.FloatField(_("sum of quantities"), default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.events}"
+
+
+class HourlyRollup(_Rollup):
+    """Counts per hour and dimension, computed from the raw events of that hour."""
+
+    hour = models.DateTimeField(_("hour"))
+
+    class Meta:
+        verbose_name = _("hourly roll-up")
+        verbose_name_plural = _("hourly roll-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["hour", *DIMENSIONS], name="insight_hourly_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "hour"], name="insight_hourly_kind_hour")]
+
+
+class DailyRollup(_Rollup):
+    """Counts per library day (Asia/Shanghai) and dimension, summed from the hourly roll-up."""
+
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("daily roll-up")
+        verbose_name_plural = _("daily roll-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["day", *DIMENSIONS], name="insight_daily_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "day"], name="insight_daily_kind_day")]
+
+
+class RollupState(models.Model):
+    """One row: every hour before ``rolled_until`` has been rolled up. Raw events before it may
+    be dropped (retention) or deleted (a reader's account deletion) without changing counts."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    rolled_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="insight_state_one")]
+
+    def __str__(self) -> str:
+        return f"rolled up until {self.rolled_until}"

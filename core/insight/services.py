@@ -1,0 +1,220 @@
+"""Writing the activity record, rolling it up, and forgetting it.
+
+``record`` is called by the services that make the change, inside their transaction: an event
+exists exactly when the change it describes was committed, so a retried task or a rolled-back
+booking leaves no stray event. Refusals (a rule said no, so nothing is written) are recorded
+by ``record_refusal`` after the refused transaction, in their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from . import partitions
+from .kinds import KINDS
+from .models import ActivityEvent, RollupState
+
+HOUR = dt.timedelta(hours=1)
+# One beat run rolls up at most this many hours (a week), so a run after a long outage is
+# bounded; the next run goes on from where it stopped.
+MAX_HOURS_PER_RUN = 168
+
+
+def pseudonym(user_id: int) -> str:
+    """The keyed hash that stands for a reader in the activity record."""
+    key = settings.INSIGHT_PSEUDONYM_KEY or f"insight-pseudonym:{settings.SECRET_KEY}"
+    return hmac.new(key.encode(), str(user_id).encode(), hashlib.sha256).hexdigest()
+
+
+def _subject(subject: Any) -> tuple[str, str]:
+    if subject is None:
+        return "", ""
+    if isinstance(subject, tuple):
+        label, pk = subject
+        return label, str(pk)
+    # A Wagtail page is counted as its specific type (a course, not a page).
+    model = getattr(subject, "specific_class", None) or type(subject)
+    return model._meta.concrete_model._meta.label_lower, str(subject.pk)
+
+
+def event_for(
+    kind: str,
+    *,
+    user: Any = None,
+    subject: Any = None,
+    outcome: str = "",
+    value: float | None = None,
+    quantity: float | None = None,
+    location: str = "",
+    term: str = "",
+    at: dt.datetime | None = None,
+) -> ActivityEvent:
+    """An unsaved event (``record`` saves one; bulk writers save many at once)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown activity kind {kind!r}")
+    subject_type, subject_id = _subject(subject)
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    return ActivityEvent(
+        occurred_at=at or timezone.now(),
+        kind=kind,
+        actor=pseudonym(user.pk) if signed_in else "",
+        person_id=user.pk if signed_in else None,
+        audience=(getattr(user, "audience_group", "") or "") if signed_in else "",
+        district=(getattr(user, "district", "") or "") if signed_in else "",
+        location=location[:60],
+        subject_type=subject_type,
+        subject_id=subject_id,
+        outcome=outcome[:40],
+        value=value,
+        quantity=quantity,
+        term=" ".join(term.split()).lower()[:100],
+    )
+
+
+def record(kind: str, **fields: Any) -> ActivityEvent:
+    """Write one event in the caller's transaction (see ``event_for`` for the fields)."""
+    event = event_for(kind, **fields)
+    event.save(force_insert=True)
+    return event
+
+
+def record_refusal(kind: str, **fields: Any) -> None:
+    """Write an event about something that was refused. Called after the refused transaction
+    rolled back; inside an outer transaction it would roll back with it, so it waits for that
+    transaction to commit (a refusal inside a failed outer transaction is not recorded)."""
+    event = event_for(kind, **fields)
+    transaction.on_commit(lambda: event.save(force_insert=True))
+
+
+# --- Roll-ups -----------------------------------------------------------------------------------
+
+_DIMENSIONS_SQL = "kind, audience, district, location, subject_type, subject_id, outcome"
+
+
+def floor_hour(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+@transaction.atomic
+def roll_up_hour(hour: dt.datetime) -> int:
+    """Recount one hour from the raw events, and the day it belongs to from its hours.
+
+    Idempotent: the hour's rows are replaced, so running it again gives the same numbers.
+    Returns the number of events counted.
+    """
+    hour = floor_hour(hour)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('insight-rollup'), %s)",
+                       [int(hour.timestamp() // 3600) % 2**31])  # fmt: skip
+        cursor.execute("DELETE FROM insight_hourlyrollup WHERE hour = %s", [hour])
+        cursor.execute(
+            f"INSERT INTO insight_hourlyrollup (hour, {_DIMENSIONS_SQL}, events, value_sum, "  # noqa: S608
+            f"quantity_sum) SELECT %s, kind, audience, district, location, subject_type, "
+            f"subject_id, outcome, count(*), COALESCE(sum(value), 0), "
+            f"COALESCE(sum(quantity), 0) FROM insight_activityevent "
+            f"WHERE occurred_at >= %s AND occurred_at < %s GROUP BY {_DIMENSIONS_SQL}",
+            [hour, hour, hour + HOUR],
+        )
+        local_day = timezone.localtime(hour).date()
+        day_start = dt.datetime.combine(
+            local_day, dt.time(), tzinfo=timezone.get_current_timezone()
+        )
+        cursor.execute("DELETE FROM insight_dailyrollup WHERE day = %s", [local_day])
+        cursor.execute(
+            f"INSERT INTO insight_dailyrollup (day, {_DIMENSIONS_SQL}, events, value_sum, "  # noqa: S608
+            f"quantity_sum) SELECT %s, {_DIMENSIONS_SQL}, sum(events), sum(value_sum), "
+            f"sum(quantity_sum) FROM insight_hourlyrollup WHERE hour >= %s AND hour < %s "
+            f"GROUP BY {_DIMENSIONS_SQL}",
+            [local_day, day_start, day_start + dt.timedelta(days=1)],
+        )
+        cursor.execute(
+            "SELECT count(*) FROM insight_activityevent "
+            "WHERE occurred_at >= %s AND occurred_at < %s",
+            [hour, hour + HOUR],
+        )
+        return cursor.fetchone()[0]
+
+
+def closed_before(now: dt.datetime) -> dt.datetime:
+    """The end of the last hour that may be rolled up at ``now`` (its grace period is over)."""
+    return floor_hour(now - dt.timedelta(minutes=settings.INSIGHT_ROLLUP_GRACE_MINUTES))
+
+
+def roll_up_closed_hours(*, now: dt.datetime | None = None) -> int:
+    """Roll up every closed hour not rolled up yet (at most a week per run); returns how many.
+
+    Each hour commits on its own with the watermark, so a crash loses at most the hour in hand,
+    which the next run does again. Two runs at once queue on the state row.
+    """
+    now = now or timezone.now()
+    limit = closed_before(now)
+    done = 0
+    while done < MAX_HOURS_PER_RUN:
+        with transaction.atomic():
+            state, _ = RollupState.objects.select_for_update().get_or_create(id=1)
+            start = state.rolled_until
+            if start is None:
+                first = ActivityEvent.objects.aggregate(first=models.Min("occurred_at"))["first"]
+                if first is None:
+                    return done
+                start = floor_hour(first)
+            if start >= limit:
+                return done
+            roll_up_hour(start)
+            state.rolled_until = start + HOUR
+            state.save(update_fields=["rolled_until"])
+            done += 1
+    return done
+
+
+def rolled_until() -> dt.datetime | None:
+    state = RollupState.objects.filter(id=1).first()
+    return state.rolled_until if state else None
+
+
+# --- Retention and forgetting -------------------------------------------------------------------
+
+
+def maintain(*, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Daily: months ahead exist; raw months past retention are dropped (only once rolled up);
+    the link to the person is cut from events older than INSIGHT_PERSON_MONTHS."""
+    now = now or timezone.now()
+    created = partitions.ensure_months(around=now, ahead=2)
+    this_month = partitions.month_start(now)
+    cutoff = partitions.add_months(this_month, -settings.INSIGHT_RAW_MONTHS + 1)
+    watermark = rolled_until()
+    # Never drop what has not been counted yet.
+    if watermark is None or watermark < cutoff:
+        cutoff = partitions.month_start(watermark) if watermark else None
+    dropped = partitions.drop_before(cutoff) if cutoff else []
+    person_cutoff = partitions.add_months(this_month, -settings.INSIGHT_PERSON_MONTHS + 1)
+    unlinked = ActivityEvent.objects.filter(
+        occurred_at__lt=person_cutoff, person_id__isnull=False
+    ).update(person_id=None)
+    return {"created": created, "dropped": dropped, "unlinked": unlinked}
+
+
+@transaction.atomic
+def forget(*, user_id: int) -> int:
+    """Account deletion: remove the reader's events from the raw record; roll-ups keep counts.
+
+    Events in hours already rolled up are deleted. Events of hours not rolled up yet are
+    stripped of everything that leads to the reader (pseudonym, person, audience, district)
+    instead, so that the hour, when rolled up, still counts them.
+    """
+    RollupState.objects.select_for_update().get_or_create(id=1)
+    watermark = rolled_until()
+    mine = ActivityEvent.objects.filter(
+        models.Q(person_id=user_id) | models.Q(actor=pseudonym(user_id))
+    )
+    counted = mine.filter(occurred_at__lt=watermark) if watermark else mine.none()
+    deleted, _ = counted.delete()
+    mine.update(person_id=None, actor="", district="", audience="", term="")
+    return deleted

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core import selectors
+from core.insight import services as insight
 from core.models import SearchKind
 
 
@@ -22,6 +23,13 @@ def search(request: HttpRequest) -> HttpResponse:
         kind=request.GET.get("kind", ""),
         page=_page_number(request.GET.get("page", "")),
     )
+    if results.query and request.GET.get("page", "") in ("", "1"):
+        insight.record(
+            "site.searched",
+            user=request.user,
+            term=results.query,
+            outcome="found" if results.total else "none",
+        )
     filters = [(value, label, results.counts.get(value, 0)) for value, label in SearchKind.choices]
     context = {"results": results, "query": results.query, "filters": filters}
     template = "cms/search_results.html" if request.htmx else "cms/search.html"

@@ -29,3 +29,13 @@ def admin_words() -> str:
     return json_script(words, "admin-i18n") + format_html(
         '<script src="{}" defer></script>', static("js/admin-i18n.js")
     )
+
+
+@hooks.register("before_serve_page")
+def record_page_view(page, request, serve_args, serve_kwargs):
+    """A visitor opened a page of the site: one event in the activity record (returning
+    nothing lets Wagtail serve the page as usual). Previews and form posts are not views."""
+    if request.method == "GET" and not getattr(request, "is_preview", False):
+        from core.insight import services as insight
+
+        insight.record("page.viewed", user=request.user, subject=page)

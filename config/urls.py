@@ -47,6 +47,7 @@ urlpatterns = [
     ),
     path("search/", cms_views.search, name="search"),
     path("", include("core.urls")),
+    path("", include("core.insight.urls")),
 ]
 
 # Wagtail's page serving catches every remaining path, so it goes last.

@@ -396,3 +396,37 @@ def octoprint_pool(tmp_path_factory) -> Iterator[OctoPrintPool]:
 def octoprint_server(octoprint_pool) -> OctoPrintServer:
     """A running OctoPrint with its Virtual Printer (restarted if an earlier test killed it)."""
     return octoprint_pool.get(0)
+
+
+# --- Two phases for parallel runs -------------------------------------------------------------
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    """Does the test commit (and so flush the database after it)? The same rule pytest-django
+    uses to run such tests last."""
+    from django.test import TestCase, TransactionTestCase
+    from pytest_django.plugin import validate_django_db
+
+    cls = getattr(item, "cls", None)
+    if cls and issubclass(cls, TransactionTestCase):
+        return not issubclass(cls, TestCase)
+    marker = item.get_closest_marker("django_db")
+    if marker:
+        transaction, reset_sequences, *_rest = validate_django_db(marker)
+        if transaction or reset_sequences:
+            return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark the tests that commit as ``transactional``.
+
+    A committing test flushes the database when it ends; one that rolls back expects the data
+    migrations made (content types, groups, the Wagtail tree). Run serially, pytest-django puts
+    every committing test last; spread over xdist workers a rolled-back test could follow a
+    flush. So ``scripts/test`` runs the suite in two parallel phases split on this mark.
+    """
+    for item in items:
+        if _is_transactional(item):
+            item.add_marker(pytest.mark.transactional)

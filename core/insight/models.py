@@ -10,6 +10,9 @@ audience group and district kept beside it. ``person_id`` is the link back to th
 only while the reader's own year in review and data export need it (INSIGHT_PERSON_MONTHS).
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -112,3 +115,45 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"rolled up until {self.rolled_until}"
+
+
+class DataExport(models.Model):
+    """A reader's copy of everything the platform holds about them (PIPL art. 45), prepared by
+    a task as a ZIP of JSON and their original files, downloadable by them for a week."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("reader"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="pending")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # The ZIP, in private storage.
+    file = models.ForeignKey(
+        "media.StoredFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-requested_at"]
+        constraints = [
+            # One export in preparation per reader: asking again while it runs changes nothing.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="insight_one_pending_export",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.requested_at:%Y-%m-%d}"

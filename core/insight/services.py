@@ -14,12 +14,14 @@ import hmac
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
+
+from core.tasks import enqueue
 
 from . import partitions
 from .kinds import KINDS
-from .models import ActivityEvent, RollupState
+from .models import ActivityEvent, DataExport, RollupState
 
 HOUR = dt.timedelta(hours=1)
 # One beat run rolls up at most this many hours (a week), so a run after a long outage is
@@ -198,7 +200,12 @@ def maintain(*, now: dt.datetime | None = None) -> dict[str, Any]:
     unlinked = ActivityEvent.objects.filter(
         occurred_at__lt=person_cutoff, person_id__isnull=False
     ).update(person_id=None)
-    return {"created": created, "dropped": dropped, "unlinked": unlinked}
+    return {
+        "created": created,
+        "dropped": dropped,
+        "unlinked": unlinked,
+        "exports_expired": expire_exports(now=now),
+    }
 
 
 @transaction.atomic
@@ -218,3 +225,91 @@ def forget(*, user_id: int) -> int:
     deleted, _ = counted.delete()
     mine.update(person_id=None, actor="", district="", audience="", term="")
     return deleted
+
+
+# --- A reader's data export (PIPL) ------------------------------------------------------------
+
+EXPORT_DAYS = 7
+# A pending export older than this is handed to a worker again (its task was lost or crashed).
+EXPORT_STALE = dt.timedelta(minutes=30)
+
+
+def request_export(*, user) -> DataExport:
+    """Ask for a copy of one's data; while one is being prepared, asking again returns it."""
+    from .tasks import build_export
+
+    existing = DataExport.objects.filter(user=user, status=DataExport.Status.PENDING).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            export = DataExport.objects.create(user=user)
+            enqueue(build_export, str(export.pk))
+    except IntegrityError:  # a second request at the same moment: the unique constraint
+        return DataExport.objects.get(user=user, status=DataExport.Status.PENDING)
+    return export
+
+
+def build_export(*, export_id) -> str:
+    """Prepare the ZIP (safe to run twice: only a pending export is completed, once)."""
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from core.services import notify
+    from media.services import delete_stored_file
+
+    from . import export as exporting
+
+    export = (
+        DataExport.objects.filter(pk=export_id, status=DataExport.Status.PENDING)
+        .select_related("user")
+        .first()
+    )
+    if export is None:
+        return "skipped"
+    stored = exporting.build(export.user)
+    with transaction.atomic():
+        locked = DataExport.objects.select_for_update().get(pk=export_id)
+        if locked.status != DataExport.Status.PENDING:
+            delete_stored_file(stored_file=stored)
+            return "skipped"
+        now = timezone.now()
+        locked.status = DataExport.Status.READY
+        locked.file = stored
+        locked.ready_at = now
+        locked.expires_at = now + dt.timedelta(days=EXPORT_DAYS)
+        locked.save()
+        with translation.override(export.user.language or "zh-hans"):
+            message = _("A copy of your data is ready to download for %(days)d days.") % {
+                "days": EXPORT_DAYS
+            }
+        notify(user=export.user, message=message, url=reverse("insight:my-data"))
+    return "ready"
+
+
+def resume_exports(*, now: dt.datetime | None = None) -> int:
+    from .tasks import build_export
+
+    stale = (now or timezone.now()) - EXPORT_STALE
+    due = DataExport.objects.filter(status=DataExport.Status.PENDING, requested_at__lt=stale)
+    ids = [str(pk) for pk in due.values_list("pk", flat=True)]
+    for export_id in ids:
+        enqueue(build_export, export_id)
+    return len(ids)
+
+
+def expire_exports(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of exports past their week; the row stays as a record of the request."""
+    from media.services import delete_stored_file
+
+    now = now or timezone.now()
+    expired = 0
+    for export in DataExport.objects.filter(expires_at__lt=now, file__isnull=False).select_related(
+        "file"
+    ):
+        stored = export.file
+        DataExport.objects.filter(pk=export.pk).update(file=None)
+        delete_stored_file(stored_file=stored)
+        expired += 1
+    return expired

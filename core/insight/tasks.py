@@ -1,4 +1,4 @@
-"""Beat tasks of the activity record: thin wrappers over services, safe to run twice."""
+"""Beat and worker tasks of the insight app: thin wrappers over services, safe to run twice."""
 
 from celery import shared_task
 
@@ -9,9 +9,15 @@ from . import services
 
 @shared_task(base=IdempotentTask, name="insight.tasks.roll_up")
 def roll_up() -> int:
+    services.resume_exports()
     return services.roll_up_closed_hours()
 
 
 @shared_task(base=IdempotentTask, name="insight.tasks.maintain")
 def maintain() -> dict:
     return services.maintain()
+
+
+@shared_task(base=IdempotentTask, name="insight.tasks.build_export")
+def build_export(export_id: str) -> str:
+    return services.build_export(export_id=export_id)

@@ -107,6 +107,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cms.change_openinghourssettings",
         "accounts.view_user",
         "accounts.change_user",
+        "insight.view_statistics",
         "ugc.moderate_work",
         "ugc.view_work",
         *_BOOKING_DESK,

@@ -24,7 +24,7 @@ def search(request: HttpRequest) -> HttpResponse:
         page=_page_number(request.GET.get("page", "")),
     )
     if results.query and request.GET.get("page", "") in ("", "1"):
-        insight.record(
+        insight.record_soon(
             "site.searched",
             user=request.user,
             term=results.query,

@@ -38,4 +38,4 @@ def record_page_view(page, request, serve_args, serve_kwargs):
     if request.method == "GET" and not getattr(request, "is_preview", False):
         from core.insight import services as insight
 
-        insight.record("page.viewed", user=request.user, subject=page)
+        insight.record_soon("page.viewed", user=request.user, subject=page)

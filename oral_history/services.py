@@ -455,7 +455,9 @@ def record_play(
 
 def record_search(*, user, query: str, found: int) -> None:
     """A search of the archive; one that found nothing is marked, for the archivists."""
-    insight.record("archive.searched", user=user, term=query, outcome="found" if found else "none")
+    insight.record_soon(
+        "archive.searched", user=user, term=query, outcome="found" if found else "none"
+    )
 
 
 def revoke_access(*, request_id: int, user: User, note: str) -> AccessRequest:

@@ -42,8 +42,10 @@ CHROMIUM_ARGS = [
 ]
 
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-# Each run has its own queue: a message left over from an aborted run is never consumed by this one.
-os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"liaotu-test-{RUN_ID}")
+# Each run, and each xdist worker of a run (workers inherit the controller's environment), has
+# its own queue: a message left over from an aborted run, or sent by a test on the other worker
+# (whose database is another), is never consumed by this one's Celery worker.
+os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"liaotu-test-{RUN_ID}"
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls made by tests
 # alongside it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -419,6 +421,7 @@ def _is_transactional(item: pytest.Item) -> bool:
     return "transactional_db" in fixtures or "live_server" in fixtures
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
     """Mark the tests that commit as ``transactional``.
 

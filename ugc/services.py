@@ -365,7 +365,7 @@ def record_view(*, work: Work, viewer: User) -> None:
     """A view of a published work by someone other than its owner (for the owner's year in
     review and the library's statistics)."""
     if work.state == WorkState.PUBLISHED and work.owner_id != viewer.pk:
-        insight.record("work.viewed", user=viewer, subject=work)
+        insight.record_soon("work.viewed", user=viewer, subject=work)
 
 
 @transaction.atomic

@@ -40,6 +40,7 @@ class ActivityEvent(models.Model):
     class Meta:
         verbose_name = _("activity event")
         verbose_name_plural = _("activity events")
+        permissions = [("view_statistics", _("Can see every statistics dashboard"))]
         indexes = [
             models.Index(fields=["kind", "occurred_at"], name="insight_event_kind_at"),
             models.Index(

@@ -21,3 +21,9 @@ def maintain() -> dict:
 @shared_task(base=IdempotentTask, name="insight.tasks.build_export")
 def build_export(export_id: str) -> str:
     return services.build_export(export_id=export_id)
+
+
+@shared_task(name="insight.tasks.record_event", acks_late=False, ignore_result=True)
+def record_event(values: dict) -> None:
+    """One activity event sent by a page (see services.record_soon): at most once."""
+    services.write_event(values=values)

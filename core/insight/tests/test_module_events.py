@@ -171,7 +171,7 @@ def test_print_jobs_record_submission_decision_and_end():
 # --- Readers' works ----------------------------------------------------------------------------
 
 
-def test_works_record_uploads_decisions_reports_and_views_by_others(s3_endpoint):
+def test_works_record_uploads_decisions_reports_and_views_by_others(s3_endpoint, tasks_run_here):
     from accounts import roles
     from accounts import services as account_services
     from ugc import services
@@ -201,7 +201,7 @@ def test_works_record_uploads_decisions_reports_and_views_by_others(s3_endpoint)
 # --- Archive -----------------------------------------------------------------------------------
 
 
-def test_archive_records_requests_decisions_and_searches():
+def test_archive_records_requests_decisions_and_searches(tasks_run_here):
     from oral_history import services
     from oral_history.models import AccessLevel
     from oral_history.tests.factories import InterviewFactory, archivist

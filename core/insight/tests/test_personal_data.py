@@ -193,7 +193,7 @@ def test_the_privacy_page_is_made_from_the_catalogue_and_the_settings():
     assert reverse("insight:my-data") in html and reverse("accounts:delete") in html
 
 
-def test_site_searches_and_page_views_are_recorded(demo_site):
+def test_site_searches_and_page_views_are_recorded(demo_site, tasks_run_here):
     client = Client()
     client.get("/")
     client.get(reverse("search"), {"q": "完全不存在的内容"})
@@ -203,3 +203,43 @@ def test_site_searches_and_page_views_are_recorded(demo_site):
     )
     searched = ActivityEvent.objects.filter(kind="site.searched")
     assert [(e.term, e.outcome) for e in searched] == [("完全不存在的内容", "none")]
+
+
+def test_a_page_answers_when_the_broker_is_down(demo_site, settings):
+    """Counting a view goes through the broker; a broker that is down costs the count, never
+    the page."""
+    from config.celery import app
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:9/0"
+    app.pool.force_close_all()
+    try:
+        assert Client().get("/").status_code == 200
+    finally:
+        app.conf.broker_url = previous
+        app.pool.force_close_all()
+    assert not ActivityEvent.objects.filter(kind="page.viewed").exists()
+
+
+def test_the_worker_writes_what_a_page_sent_and_refuses_an_unknown_kind():
+    when = timezone.now()
+    services.write_event(
+        values={
+            "kind": "page.viewed",
+            "actor": "",
+            "person_id": None,
+            "audience": "",
+            "district": "",
+            "location": "",
+            "subject_type": "cms.homepage",
+            "subject_id": "3",
+            "outcome": "",
+            "value": None,
+            "quantity": None,
+            "term": "",
+            "occurred_at": when.isoformat(),
+        }
+    )
+    assert ActivityEvent.objects.get().occurred_at == when
+    with pytest.raises(ValueError, match="unknown activity kind"):
+        services.write_event(values={"kind": "page.seen", "occurred_at": when.isoformat()})

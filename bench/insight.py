@@ -1,0 +1,262 @@
+"""The activity record at a provincial library's scale: BENCH_INSIGHT_EVENTS (default 5
+million) generated events over twelve months, then
+
+* the hourly roll-up of one busy hour (a registration morning: BENCH_INSIGHT_BUSY events in
+  one hour), against a plain count of that hour's events measured the same way (target: < 5 s);
+* the back-fill of the whole year into hourly and daily roll-ups (one pass);
+* the queries the staff dashboards are built on (a year of daily roll-ups by month and kind,
+  one module's outcomes by subject, a quarter's searches that found nothing from the raw
+  events), p50/p95 of BENCH_INSIGHT_RUNS runs each, against ``SELECT 1`` on the same
+  connection (target: p95 < 300 ms);
+* dropping a month past retention (one partition) against deleting the same month's rows.
+
+Events are generated in PostgreSQL itself (generate_series), in the bench's own database.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+from _setup import percentile, setup_django
+
+EVENTS = int(os.environ.get("BENCH_INSIGHT_EVENTS", "5000000"))
+BUSY = int(os.environ.get("BENCH_INSIGHT_BUSY", "60000"))
+RUNS = int(os.environ.get("BENCH_INSIGHT_RUNS", "20"))
+READERS = 100_000
+CHUNK = 500_000
+
+KINDS = [
+    ("page.viewed", 30),
+    ("lesson.viewed", 15),
+    ("site.searched", 8),
+    ("archive.searched", 4),
+    ("interview.played", 6),
+    ("booking.created", 8),
+    ("booking.cancelled", 2),
+    ("booking.checked_in", 5),
+    ("booking.no_show", 1),
+    ("booking.refused", 2),
+    ("course.enrolled", 4),
+    ("lesson.completed", 8),
+    ("course.completed", 1),
+    ("print.finished", 1),
+    ("work.viewed", 5),
+]
+AUDIENCES = ["", "child", "teen", "adult", "senior", "job_seeker", "migrant_worker", "disability"]
+DISTRICTS = ["", "heping", "shenhe", "dadong", "huanggu", "tiexi", "hunnan", "yuhong", "liaoning"]
+WORDS = [
+    "剪纸",
+    "纺织厂",
+    "老照片",
+    "智能手机",
+    "3D打印",
+    "沈阳故宫",
+    "铁西",
+    "工人村",
+    "评书",
+    "二人转",
+]
+
+
+def _weighted_kinds() -> list[str]:
+    return [kind for kind, weight in KINDS for _ in range(weight)]
+
+
+def generate(cursor, *, start, end, count: int, busy_hour=None) -> float:
+    """Insert ``count`` events spread over [start, end) (or all in ``busy_hour``)."""
+    kinds = _weighted_kinds()
+    begin = time.perf_counter()
+    done = 0
+    while done < count:
+        batch = min(CHUNK, count - done)
+        cursor.execute(
+            """
+            INSERT INTO insight_activityevent (occurred_at, kind, actor, person_id, audience,
+                district, location, subject_type, subject_id, outcome, value, quantity, term)
+            SELECT t, k, md5('r' || p), p, a, d, (1 + p % 3)::text, 'x.subject',
+                   (floor(random() * 300))::text,
+                   CASE WHEN k LIKE '%%searched' THEN
+                        (CASE WHEN random() < 0.2 THEN 'none' ELSE 'found' END)
+                        WHEN k = 'print.finished' THEN
+                        (ARRAY['done','done','done','failed','cancelled'])[1 + floor(random() * 5)]
+                        ELSE '' END,
+                   random() * 1800, NULL,
+                   CASE WHEN k LIKE '%%searched' THEN %s::text[]
+                        [1 + floor(random() * array_length(%s::text[], 1))] ELSE '' END
+            FROM (
+                SELECT %s::timestamptz + random() * (%s::timestamptz - %s::timestamptz) AS t,
+                       (%s::text[])[1 + floor(random() * %s)] AS k,
+                       floor(random() * %s)::bigint AS p,
+                       (%s::text[])[1 + floor(random() * %s)] AS a,
+                       (%s::text[])[1 + floor(random() * %s)] AS d
+                FROM generate_series(1, %s)
+            ) AS drawn
+            """,
+            [
+                WORDS,
+                WORDS,
+                busy_hour or start,
+                (busy_hour + (end - start)) if busy_hour else end,
+                busy_hour or start,
+                kinds,
+                len(kinds),
+                READERS,
+                AUDIENCES,
+                len(AUDIENCES),
+                DISTRICTS,
+                len(DISTRICTS),
+                batch,
+            ],
+        )
+        done += batch
+    return time.perf_counter() - begin
+
+
+def timed(call, runs: int) -> list[float]:
+    timings = []
+    for _ in range(runs):
+        begin = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - begin)
+    return timings
+
+
+def main() -> None:
+    setup_django()
+    import datetime as dt
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from core.insight import partitions, services
+
+    now = timezone.now()
+    year_start = partitions.add_months(partitions.month_start(now), -12)
+    this_month = partitions.month_start(now)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE insight_activityevent, insight_hourlyrollup, insight_dailyrollup")
+    partitions.ensure_months(around=now, back=13, ahead=1)
+    with connection.cursor() as cursor:
+        seconds = generate(cursor, start=year_start, end=this_month, count=EVENTS)
+        print(f"generated {EVENTS:,} events over 12 months in {seconds:.1f} s")
+        busy = this_month - dt.timedelta(days=10) + dt.timedelta(hours=1)
+        generate(cursor, start=busy, end=busy + dt.timedelta(hours=1), count=BUSY, busy_hour=busy)
+        cursor.execute("ANALYZE insight_activityevent")
+
+    # --- One busy hour --------------------------------------------------------------------
+    def plain_count():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT kind, count(*) FROM insight_activityevent "
+                "WHERE occurred_at >= %s AND occurred_at < %s GROUP BY kind",
+                [busy, busy + dt.timedelta(hours=1)],
+            )
+            cursor.fetchall()
+
+    baseline = statistics.median(timed(plain_count, 5))
+    roll = timed(lambda: services.roll_up_hour(busy), 5)
+    counted = services.roll_up_hour(busy)
+    print(
+        f"roll-up of one busy hour ({counted:,} events): median {statistics.median(roll):.3f} s, "
+        f"max {max(roll):.3f} s (target < 5 s); a plain count of the hour {baseline:.3f} s; "
+        f"ratio {statistics.median(roll) / baseline:.1f}×"
+    )
+
+    # --- Back-fill of the year --------------------------------------------------------------
+    begin = time.perf_counter()
+    total = services.roll_up_range(year_start, this_month)
+    print(f"back-fill of the year into hourly and daily roll-ups: {total:,} events in "
+          f"{time.perf_counter() - begin:.1f} s")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE insight_hourlyrollup")
+        cursor.execute("ANALYZE insight_dailyrollup")
+
+    # --- Dashboard queries --------------------------------------------------------------------
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncMonth
+
+    from core.insight.models import ActivityEvent, DailyRollup
+
+    def select_one():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+
+    queries = {
+        "a year by month and kind (daily roll-up)": lambda: list(
+            DailyRollup.objects.filter(day__gte=year_start.date())
+            .annotate(month=TruncMonth("day"))
+            .values("month", "kind")
+            .annotate(n=Sum("events"))
+        ),
+        "bookings' outcomes by subject, one location, senior readers": lambda: list(
+            DailyRollup.objects.filter(
+                day__gte=year_start.date(),
+                kind__in=["booking.created", "booking.no_show", "booking.cancelled"],
+                location="1",
+                audience="senior",
+            )
+            .values("subject_id", "kind")
+            .annotate(n=Sum("events"))
+        ),
+        "learning: completions and time by subject (a year)": lambda: list(
+            DailyRollup.objects.filter(day__gte=year_start.date(), kind="lesson.completed")
+            .values("subject_id")
+            .annotate(n=Sum("events"), seconds=Sum("value_sum"))
+            .order_by("-n")[:50]
+        ),
+        "searches with no result, a quarter (raw events)": lambda: list(
+            ActivityEvent.objects.filter(
+                kind="archive.searched",
+                outcome="none",
+                occurred_at__gte=this_month - dt.timedelta(days=91),
+            )
+            .values("term")
+            .annotate(n=Count("id"))
+            .order_by("-n")[:20]
+        ),
+    }
+    base = timed(select_one, RUNS)
+    base_p50 = statistics.median(base)
+    print(f"baseline SELECT 1: p50 {base_p50 * 1000:.2f} ms")
+    for name, query in queries.items():
+        query()  # warm
+        timings = timed(query, RUNS)
+        p50, p95 = statistics.median(timings), percentile(timings, 0.95)
+        print(
+            f"{name}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms (target < 300 ms), "
+            f"{p50 / base_p50:.0f}× SELECT 1"
+        )
+
+    # --- Retention ------------------------------------------------------------------------------
+    from django.db import transaction
+
+    month_end = partitions.add_months(year_start, 1)
+
+    class Undo(Exception):
+        pass
+
+    begin = time.perf_counter()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM insight_activityevent WHERE occurred_at >= %s AND occurred_at < %s",
+                [year_start, month_end],
+            )
+            rows = cursor.rowcount
+            raise Undo
+    except Undo:
+        deleted = time.perf_counter() - begin
+    begin = time.perf_counter()
+    partitions.drop_before(month_end)
+    dropped = time.perf_counter() - begin
+    print(
+        f"the oldest month ({rows:,} events): dropping its partition {dropped * 1000:.0f} ms, "
+        f"deleting its rows {deleted * 1000:.0f} ms (ratio {dropped / deleted:.3f})"
+    )
+
+
+if __name__ == "__main__":
+    main()

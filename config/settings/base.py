@@ -367,6 +367,10 @@ CELERY_BEAT_SCHEDULE = {
     # Roll up each closed hour of activity; keep partitions ahead and enforce retention.
     "insight-roll-up": {"task": "insight.tasks.roll_up", "schedule": 300.0},
     "insight-maintain": {"task": "insight.tasks.maintain", "schedule": crontab(hour=2, minute=10)},
+    "insight-year-reviews": {
+        "task": "insight.tasks.year_reviews",
+        "schedule": crontab(hour=3, minute=0),
+    },
     # Signals keep the search index in step; this catches changes that send none (bulk updates).
     "core-rebuild-search-index": {
         "task": "core.tasks.rebuild_search_index",

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 DIMENSIONS = ("kind", "audience", "district", "location", "subject_type", "subject_id", "outcome")
 
@@ -158,3 +159,53 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.requested_at:%Y-%m-%d}"
+
+
+class YearReview(models.Model):
+    """A reader's year at the library (我的年度报告): figures computed from their own activity,
+    in batches by a task once the year is over; shown from the day the library chooses."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("reader"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    figures = models.JSONField(_("figures"), default=dict)
+    generated_at = models.DateTimeField(_("generated at"), default=timezone.now)
+    # Set only while the reader shares their card: the public image's unguessable address.
+    share_token = models.CharField(_("share token"), max_length=43, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("year in review")
+        verbose_name_plural = _("years in review")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "year"], name="insight_one_review_a_year"),
+            models.UniqueConstraint(
+                fields=["share_token"],
+                condition=~models.Q(share_token=""),
+                name="insight_share_token_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.year}"
+
+
+@register_setting(icon="date")
+class YearReviewSettings(BaseGenericSetting):
+    """When readers see their year in review: the librarians choose the year and the day."""
+
+    year = models.PositiveSmallIntegerField(
+        _("year"), null=True, blank=True, help_text=_("The year readers look back on, e.g. 2026.")
+    )
+    opens_on = models.DateField(
+        _("shown from"),
+        null=True,
+        blank=True,
+        help_text=_("From this day readers find their year in review; empty keeps it hidden."),
+    )
+
+    class Meta:
+        verbose_name = _("year in review")

@@ -21,7 +21,7 @@ from core.tasks import enqueue
 
 from . import partitions
 from .kinds import KINDS
-from .models import ActivityEvent, DataExport, RollupState
+from .models import ActivityEvent, DataExport, RollupState, YearReview
 
 HOUR = dt.timedelta(hours=1)
 # One beat run rolls up at most this many hours (a week), so a run after a long outage is
@@ -281,6 +281,14 @@ def forget(*, user_id: int) -> int:
     counted = mine.filter(occurred_at__lt=watermark) if watermark else mine.none()
     deleted, _ = counted.delete()
     mine.update(person_id=None, actor="", district="", audience="", term="")
+    # What was made from the record for the reader goes too: their years and their copies.
+    from media.services import delete_stored_file
+
+    YearReview.objects.filter(user_id=user_id).delete()
+    for export in DataExport.objects.filter(user_id=user_id).select_related("file"):
+        if export.file is not None:
+            delete_stored_file(stored_file=export.file)
+    DataExport.objects.filter(user_id=user_id).delete()
     return deleted
 
 

@@ -27,3 +27,12 @@ def build_export(export_id: str) -> str:
 def record_event(values: dict) -> None:
     """One activity event sent by a page (see services.record_soon): at most once."""
     services.write_event(values=values)
+
+
+@shared_task(base=IdempotentTask, name="insight.tasks.year_reviews")
+def year_reviews() -> int:
+    """Daily: once the chosen year is over, every reader's review, in batches (idempotent)."""
+    from . import review
+
+    year = review.due_year()
+    return review.generate_all(year=year) if year else 0

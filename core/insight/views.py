@@ -73,3 +73,55 @@ def download_export(request: HttpRequest, pk) -> HttpResponse:
     if export is None:
         raise Http404
     return usercontent.redirect_to_file(export.file, force_attachment=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_year(request: HttpRequest) -> HttpResponse:
+    from . import review as reviews
+
+    shown = reviews.shown_review(request.user)
+    if request.method == "POST":
+        if shown is None:
+            raise Http404
+        share = request.POST.get("share") == "on"
+        reviews.set_shared(review=shown, shared=share)
+        messages.success(
+            request,
+            _("Your card can now be seen by anyone with its link.")
+            if share
+            else _("Your card is private again; its old link no longer works."),
+        )
+        return redirect("insight:my-year")
+    figures = []
+    if shown is not None:
+        figures = [(label, shown.figures.get(key, 0)) for key, label in reviews.labels()]
+    return render(request, "insight/my_year.html", {"review": shown, "figures": figures})
+
+
+def _png(data: bytes, *, public: bool) -> HttpResponse:
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def my_year_card(request: HttpRequest) -> HttpResponse:
+    from . import review as reviews
+
+    shown = reviews.shown_review(request.user)
+    if shown is None:
+        raise Http404
+    return _png(reviews.card_png(shown), public=False)
+
+
+@require_GET
+def shared_card(request: HttpRequest, token: str) -> HttpResponse:
+    from . import review as reviews
+    from .models import YearReview
+
+    found = YearReview.objects.filter(share_token=token).exclude(share_token="").first()
+    if found is None or reviews.shown_review(found.user) is None:
+        raise Http404
+    return _png(reviews.card_png(found), public=True)

@@ -109,6 +109,7 @@ def test_the_rows_that_make_a_copy_are_pinned():
             "courses.h5pstate.user",
             "courses.xapistatement.user",
             "insight.dataexport.user",
+            "insight.yearreview.user",
             "makerspace.certificationlog.user",
             "makerspace.printjob.owner",
             "makerspace.studiojob.booking__user",

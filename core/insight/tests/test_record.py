@@ -247,11 +247,19 @@ def test_forgetting_a_reader_removes_their_events_and_keeps_the_counts(db):
     }
 
 
-def test_deleting_an_account_forgets_its_activity(db):
+def test_deleting_an_account_forgets_its_activity_its_years_and_its_copies(db, s3_endpoint):
     from accounts.services import delete_account
+    from core.insight.models import DataExport, YearReview
+    from media.models import StoredFile
 
     reader = UserFactory()
     services.record("course.enrolled", user=reader)
+    YearReview.objects.create(user=reader, year=2025, figures={"courses_completed": 1})
+    copy = services.request_export(user=reader)
+    services.build_export(export_id=copy.pk)
     delete_account(user=reader)
+    assert not YearReview.objects.filter(user=reader).exists()
+    assert not DataExport.objects.filter(user=reader).exists()
+    assert not StoredFile.objects.filter(owner=reader, key__startswith="exports/").exists()
     assert not ActivityEvent.objects.filter(person_id=reader.pk).exists()
     assert not ActivityEvent.objects.filter(actor=services.pseudonym(reader.pk)).exists()

@@ -50,7 +50,11 @@ VERBS = {
     "GetRecord": ({"identifier", "metadataPrefix"}, set()),
 }
 
-for prefix, uri in (("", OAI), ("oai_dc", OAI_DC), ("dc", DC), ("xsi", XSI)):
+# The prefixes of the record formats. The OAI namespace itself is the document's default,
+# registered again just before each response is serialised: ElementTree keeps one process-wide
+# map of prefixes, and another module (the OHMS export, Willow's SVG) registering its own default
+# namespace would otherwise turn every element of the feed into ns0:.
+for prefix, uri in (("oai_dc", OAI_DC), ("dc", DC), ("xsi", XSI)):
     ET.register_namespace(prefix, uri)
 
 
@@ -177,6 +181,7 @@ class Provider:
                 # The protocol: after these errors the request element carries no arguments.
                 request_element.attrib.clear()
             _sub(root, OAI, "error", error.message, code=error.code)
+        ET.register_namespace("", OAI)
         body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
         return HttpResponse(body, content_type="text/xml; charset=utf-8")
 

@@ -357,7 +357,6 @@ def _plain_and_sync(cues: list[selectors.ShownCue]) -> tuple[str, str]:
 
 def export_record(interview: Interview, *, public: bool) -> bytes:
     """OHMS 5.4 XML for the interview; ``public`` gives the redacted transcript."""
-    ET.register_namespace("", NS)
     root = ET.Element(f"{{{NS}}}ROOT")
     record = _add(root, "record", id=str(interview.pk),
                   dt=timezone.localdate().isoformat())  # fmt: skip
@@ -423,4 +422,7 @@ def export_record(interview: Interview, *, public: bool) -> bytes:
     _add(record, "rights", interview.rights_statement)
     _add(record, "fmt", clip)
     _add(record, "userestrict", "0" if interview.access_level == "open" else "1")
+    # Registered just before serialising: ElementTree's prefix map is shared by the whole process,
+    # and the OAI-PMH provider registers its own default namespace.
+    ET.register_namespace("", NS)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -35,11 +35,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_data(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
+        # The page it returns to says that the copy is being prepared: no second message.
         services.request_export(user=request.user)
-        messages.success(
-            request,
-            _("We are preparing a copy of your data. You will be notified when it is ready."),
-        )
         return redirect("insight:my-data")
     exports = DataExport.objects.filter(user=request.user)[:5]
     return render(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import xml.etree.ElementTree as ET
 
 import pytest
 from django.core import signing
@@ -476,3 +477,22 @@ def test_a_list_that_fits_one_page_has_no_resumption_token(schema, records, monk
     document = _get(schema, verb="ListIdentifiers", metadataPrefix="oai_dc")
     assert len(_ids(document)) == 9
     assert document.find(f".//{{{oai.OAI}}}resumptionToken") is None
+
+
+def test_the_feed_keeps_its_default_namespace_after_an_ohms_export(records, schema):
+    """ElementTree's prefix map is process-wide: an OHMS export (another default namespace)
+    once made the next OAI-PMH response use ns0: prefixes."""
+    from oral_history import ohms
+
+    made, _withdrawn = records
+    ohms.export_record(made[0], public=True)
+    ET.register_namespace("", "urn:example:someone-else")
+    try:
+        response = Client().get(URL, {"verb": "ListRecords", "metadataPrefix": "oai_dc"})
+    finally:
+        ET._namespace_map.pop("urn:example:someone-else", None)
+    body = response.content.decode()
+    assert "<OAI-PMH xmlns=" in body and "ns0:" not in body
+    assert f"interview/{made[0].pk}</identifier>" in body
+    exported = ohms.export_record(made[0], public=True).decode()
+    assert "<ROOT xmlns=" in exported and "ns0:" not in exported

@@ -85,7 +85,9 @@ def test_a_technician_filters_the_bookings_dashboard_and_downloads_it(page, size
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["phone", "desktop"])
-def test_a_reader_reads_the_privacy_page_and_asks_for_a_copy_of_their_data(page, live_server, size):
+def test_a_reader_reads_the_privacy_page_and_asks_for_a_copy_of_their_data(
+    demo_site, page, live_server, size
+):
     from accounts.tests.factories import UserFactory
 
     reader = UserFactory(email=f"reader{size[0]}@example.org", language="zh-hans", large_text=True)

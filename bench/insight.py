@@ -75,7 +75,7 @@ def generate(cursor, *, start, end, count: int, busy_hour=None) -> float:
             """
             INSERT INTO insight_activityevent (occurred_at, kind, actor, person_id, audience,
                 district, location, subject_type, subject_id, outcome, value, quantity, term)
-            SELECT t, k, md5('r' || p), p, a, d, (1 + p % 3)::text, 'x.subject',
+            SELECT t, k, md5('r' || p), p, a, d, (1 + p %% 3)::text, 'x.subject',
                    (floor(random() * 300))::text,
                    CASE WHEN k LIKE '%%searched' THEN
                         (CASE WHEN random() < 0.2 THEN 'none' ELSE 'found' END)
@@ -83,7 +83,7 @@ def generate(cursor, *, start, end, count: int, busy_hour=None) -> float:
                         (ARRAY['done','done','done','failed','cancelled'])[1 + floor(random() * 5)]
                         ELSE '' END,
                    random() * 1800, NULL,
-                   CASE WHEN k LIKE '%%searched' THEN %s::text[]
+                   CASE WHEN k LIKE '%%searched' THEN (%s::text[])
                         [1 + floor(random() * array_length(%s::text[], 1))] ELSE '' END
             FROM (
                 SELECT %s::timestamptz + random() * (%s::timestamptz - %s::timestamptz) AS t,

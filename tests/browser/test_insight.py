@@ -2,7 +2,6 @@
 finds the privacy page and asks for a copy of their data. Phone and desktop, Chinese, axe."""
 
 import pytest
-from django.utils import timezone
 
 from accounts import roles
 from tests.services import axe_violations, sign_in_staff
@@ -16,33 +15,13 @@ SIZES = [(375, 812), (1280, 900)]
 
 
 def _activity():
-    import datetime as dt
-
     from accounts.tests.factories import UserFactory
-    from booking.tests.factories import EventFactory
-    from core.insight import partitions, services
+    from core.insight import services
+    from core.insight.tests.factories import event_activity, roll_up_recent
 
-    partitions.ensure_months(around=timezone.now(), ahead=0)
-    event = EventFactory(title="剪纸讲座", capacity=2)
-    for audience in ("senior", "senior", "child"):
-        reader = UserFactory(audience_group=audience)
-        services.record(
-            "booking.created",
-            user=reader,
-            subject=event,
-            value=2.0,
-            location=str(event.location_id),
-        )
-    services.record(
-        "booking.refused",
-        user=UserFactory(),
-        subject=event,
-        outcome="full",
-        location=str(event.location_id),
-    )
+    event = event_activity(title="剪纸讲座", audiences=("senior", "senior", "child"), capacity=2)
     services.record("booking.no_show", user=UserFactory(), subject=event)
-    now = timezone.now()
-    services.roll_up_range(now - dt.timedelta(days=1), now + dt.timedelta(hours=1))
+    roll_up_recent()
     return event
 
 

@@ -17,48 +17,17 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.tests.factories import UserFactory
-from booking.tests.factories import EventFactory, staff_member
-from core.insight import partitions, services
+from booking.tests.factories import staff_member
+from core.insight import services
+from core.insight.tests.factories import bookings_activity, roll_up_recent
 
 pytestmark = pytest.mark.django_db
-
-
-def _roll_up() -> None:
-    now = timezone.now()
-    services.roll_up_range(now - dt.timedelta(days=2), now + dt.timedelta(hours=1))
 
 
 def _client(role: str) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.force_login(staff_member(role))
     return client
-
-
-def _bookings_activity(events: int = 2):
-    """Places at ``events`` events, one reader each, one no-show and refusals for being full."""
-    partitions.ensure_months(around=timezone.now(), ahead=0)
-    made = []
-    for n in range(events):
-        event = EventFactory(title=f"讲座{n}", capacity=1)
-        reader = UserFactory(audience_group="senior")
-        services.record(
-            "booking.created",
-            user=reader,
-            subject=event,
-            value=2.0,
-            location=str(event.location_id),
-        )
-        services.record(
-            "booking.refused",
-            user=UserFactory(),
-            subject=event,
-            outcome="full",
-            location=str(event.location_id),
-        )
-        made.append(event)
-    services.record("booking.no_show", user=UserFactory(), subject=made[0])
-    _roll_up()
-    return made
 
 
 URL = reverse("insight_dashboard", args=["bookings"])
@@ -88,7 +57,7 @@ def test_each_role_sees_the_dashboards_of_its_work():
 
 
 def test_the_bookings_dashboard_shows_the_rolled_up_numbers_in_chinese():
-    _bookings_activity()
+    bookings_activity()
     html = _client(roles.TECHNICIAN).get(URL).content.decode()
     assert "讲座0" in html and "讲座1" in html
     assert "活动已满" in html  # the refusals, by their reason
@@ -98,7 +67,7 @@ def test_the_bookings_dashboard_shows_the_rolled_up_numbers_in_chinese():
 
 
 def test_the_downloads_hold_exactly_the_tables_shown():
-    _bookings_activity()
+    bookings_activity()
     client = _client(roles.TECHNICIAN)
     html = client.get(URL).content.decode()
     response = client.get(URL, {"format": "csv"})
@@ -140,7 +109,7 @@ def test_the_downloads_hold_exactly_the_tables_shown():
 def test_text_that_looks_like_a_formula_stays_text_in_the_downloads():
     services.record("site.searched", term='=HYPERLINK("http://x","y")')
     services.record("site.searched", term="@SUM(1)")
-    _roll_up()
+    roll_up_recent()
     client = _client(roles.LIBRARIAN_ADMIN)
     site = reverse("insight_dashboard", args=["site"])
     text = client.get(site, {"format": "csv"}).content.decode("utf-8-sig")
@@ -167,7 +136,7 @@ def test_a_wrong_period_is_explained_and_the_last_30_days_are_shown(start, end, 
 
 
 def test_filters_narrow_the_numbers_and_queries_stay_flat_as_subjects_grow():
-    events = _bookings_activity(events=2)
+    events = bookings_activity(events=2)
     client = _client(roles.TECHNICIAN)
     from booking.tests.factories import LocationFactory
 
@@ -177,7 +146,7 @@ def test_filters_narrow_the_numbers_and_queries_stay_flat_as_subjects_grow():
     assert "讲座0" in mine and "讲座1" not in mine
     with CaptureQueriesContext(connection) as few:
         client.get(URL)
-    _bookings_activity(events=12)
+    bookings_activity(events=12)
     with CaptureQueriesContext(connection) as many:
         client.get(URL)
     assert len(many) == len(few)
@@ -187,7 +156,7 @@ def test_filters_narrow_the_numbers_and_queries_stay_flat_as_subjects_grow():
 
 
 def test_the_monthly_summary_prints_every_dashboards_headline_table():
-    _bookings_activity()
+    bookings_activity()
     month = timezone.localdate().strftime("%Y-%m")
     html = (
         _client(roles.LIBRARIAN_ADMIN)

@@ -108,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_user",
         "accounts.change_user",
         "insight.view_statistics",
+        "insight.change_yearreviewsettings",
         "ugc.moderate_work",
         "ugc.view_work",
         *_BOOKING_DESK,

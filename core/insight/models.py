@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 DIMENSIONS = ("kind", "audience", "district", "location", "subject_type", "subject_id", "outcome")
 
@@ -194,7 +194,7 @@ class YearReview(models.Model):
 
 
 @register_setting(icon="date")
-class YearReviewSettings(BaseGenericSetting):
+class YearReviewSettings(BaseSiteSetting):
     """When readers see their year in review: the librarians choose the year and the day."""
 
     year = models.PositiveSmallIntegerField(

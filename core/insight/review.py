@@ -141,9 +141,17 @@ def generate_all(*, year: int, batch: int = BATCH) -> int:
             return done
 
 
+def _chosen() -> YearReviewSettings:
+    """The librarians' choice, on the default site (the library's one site)."""
+    from wagtail.models import Site
+
+    site = Site.objects.filter(is_default_site=True).first()
+    return YearReviewSettings.for_site(site) if site else YearReviewSettings()
+
+
 def due_year(today: dt.date | None = None) -> int | None:
     """The year the librarians chose, once it is over (its figures are final)."""
-    chosen = YearReviewSettings.load()
+    chosen = _chosen()
     today = today or timezone.localdate()
     if chosen.year and today.year > chosen.year:
         return chosen.year
@@ -151,7 +159,7 @@ def due_year(today: dt.date | None = None) -> int | None:
 
 
 def shown_review(user) -> YearReview | None:
-    chosen = YearReviewSettings.load()
+    chosen = _chosen()
     if not (chosen.year and chosen.opens_on and timezone.localdate() >= chosen.opens_on):
         return None
     return YearReview.objects.filter(user=user, year=chosen.year).first()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from core.insight import partitions, review, services
-from core.insight.models import YearReview, YearReviewSettings
+from core.insight.models import YearReview
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -97,7 +97,7 @@ def test_the_review_is_shown_from_the_day_the_library_sets_and_shared_only_when_
     page = reverse("insight:my-year")
     assert "还没有准备好" in client.get(page).content.decode()
     assert client.get(reverse("insight:my-year-card")).status_code == 404
-    chosen = YearReviewSettings.load()
+    chosen = review._chosen()
     chosen.year, chosen.opens_on = 2025, timezone.localdate() + dt.timedelta(days=1)
     chosen.save()
     assert "还没有准备好" in client.get(page).content.decode()
@@ -132,7 +132,7 @@ def test_the_review_is_shown_from_the_day_the_library_sets_and_shared_only_when_
 
 
 def test_the_task_waits_until_the_chosen_year_is_over():
-    chosen = YearReviewSettings.load()
+    chosen = review._chosen()
     chosen.year = 2025
     chosen.save()
     assert review.due_year(dt.date(2025, 12, 31)) is None

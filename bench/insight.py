@@ -8,7 +8,9 @@ million) generated events over twelve months, then
   one module's outcomes by subject, a quarter's searches that found nothing from the raw
   events), p50/p95 of BENCH_INSIGHT_RUNS runs each, against ``SELECT 1`` on the same
   connection (target: p95 < 300 ms);
-* dropping a month past retention (one partition) against deleting the same month's rows.
+* dropping a month past retention (one partition) against deleting the same month's rows;
+* the year-in-review batch for BENCH_INSIGHT_REVIEWS readers (default 100,000) of the current
+  year, and its time per reader.
 
 Events are generated in PostgreSQL itself (generate_series), in the bench's own database.
 """
@@ -25,6 +27,9 @@ EVENTS = int(os.environ.get("BENCH_INSIGHT_EVENTS", "5000000"))
 BUSY = int(os.environ.get("BENCH_INSIGHT_BUSY", "60000"))
 RUNS = int(os.environ.get("BENCH_INSIGHT_RUNS", "20"))
 READERS = 100_000
+# Readers' ids in the generated events (their accounts are made too, for the year in review).
+FIRST_READER = 1_000_000
+REVIEWS = int(os.environ.get("BENCH_INSIGHT_REVIEWS", str(READERS)))
 CHUNK = 500_000
 
 KINDS = [
@@ -88,7 +93,7 @@ def generate(cursor, *, start, end, count: int, busy_hour=None) -> float:
             FROM (
                 SELECT %s::timestamptz + random() * (%s::timestamptz - %s::timestamptz) AS t,
                        (%s::text[])[1 + floor(random() * %s)] AS k,
-                       floor(random() * %s)::bigint AS p,
+                       %s + floor(random() * %s)::bigint AS p,
                        (%s::text[])[1 + floor(random() * %s)] AS a,
                        (%s::text[])[1 + floor(random() * %s)] AS d
                 FROM generate_series(1, %s)
@@ -102,6 +107,7 @@ def generate(cursor, *, start, end, count: int, busy_hour=None) -> float:
                 busy_hour or start,
                 kinds,
                 len(kinds),
+                FIRST_READER,
                 READERS,
                 AUDIENCES,
                 len(AUDIENCES),
@@ -167,8 +173,10 @@ def main() -> None:
     # --- Back-fill of the year --------------------------------------------------------------
     begin = time.perf_counter()
     total = services.roll_up_range(year_start, this_month)
-    print(f"back-fill of the year into hourly and daily roll-ups: {total:,} events in "
-          f"{time.perf_counter() - begin:.1f} s")  # fmt: skip
+    print(
+        f"back-fill of the year into hourly and daily roll-ups: {total:,} events in "
+        f"{time.perf_counter() - begin:.1f} s"
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE insight_hourlyrollup")
         cursor.execute("ANALYZE insight_dailyrollup")
@@ -256,6 +264,41 @@ def main() -> None:
         f"the oldest month ({rows:,} events): dropping its partition {dropped * 1000:.0f} ms, "
         f"deleting its rows {deleted * 1000:.0f} ms (ratio {dropped / deleted:.3f})"
     )
+
+    # --- Year in review ------------------------------------------------------------------------
+    _readers()
+    from core.insight import review
+
+    year = timezone.localdate().year
+    begin = time.perf_counter()
+    done, after = 0, FIRST_READER - 1
+    while done < REVIEWS:
+        count, after = review.generate(year=year, after=after, limit=min(1000, REVIEWS - done))
+        if not count:
+            break
+        done += count
+    spent = time.perf_counter() - begin
+    print(
+        f"year in review for {done:,} readers: {spent:.1f} s, "
+        f"{spent / max(done, 1) * 1000:.2f} ms per reader"
+    )
+
+
+def _readers() -> None:
+    """Accounts for the generated readers (ids from FIRST_READER), made once."""
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+
+    unusable = make_password(None)
+
+    existing = set(User.objects.filter(pk__gte=FIRST_READER).values_list("pk", flat=True))
+    batch = [
+        User(pk=pk, email=f"bench-{pk}@example.invalid", password=unusable)
+        for pk in range(FIRST_READER, FIRST_READER + READERS)
+        if pk not in existing
+    ]
+    User.objects.bulk_create(batch, batch_size=5000)
 
 
 if __name__ == "__main__":

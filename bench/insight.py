@@ -30,6 +30,8 @@ READERS = 100_000
 # Readers' ids in the generated events (their accounts are made too, for the year in review).
 FIRST_READER = 1_000_000
 REVIEWS = int(os.environ.get("BENCH_INSIGHT_REVIEWS", str(READERS)))
+# "review": only the year-in-review batch, on the events an earlier run generated.
+ONLY = os.environ.get("BENCH_INSIGHT_ONLY", "")
 CHUNK = 500_000
 
 KINDS = [
@@ -131,6 +133,9 @@ def timed(call, runs: int) -> list[float]:
 
 def main() -> None:
     setup_django()
+    if ONLY == "review":
+        year_in_review()
+        return
     import datetime as dt
 
     from django.db import connection
@@ -265,10 +270,15 @@ def main() -> None:
         f"deleting its rows {deleted * 1000:.0f} ms (ratio {dropped / deleted:.3f})"
     )
 
-    # --- Year in review ------------------------------------------------------------------------
-    _readers()
+    year_in_review()
+
+
+def year_in_review() -> None:
+    from django.utils import timezone
+
     from core.insight import review
 
+    _readers()
     year = timezone.localdate().year
     begin = time.perf_counter()
     done, after = 0, FIRST_READER - 1

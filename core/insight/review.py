@@ -29,13 +29,24 @@ FROM insight_activityevent
 WHERE person_id = %s AND occurred_at >= %s AND occurred_at < %s
 GROUP BY kind, outcome, subject_type
 """
+# Views of the works the readers uploaded, for a whole batch of readers at once (one pass over
+# the year's views, not one a reader).
 _WORK_VIEWS_SQL = """
-SELECT count(*) FROM insight_activityevent
-WHERE kind = 'work.viewed' AND occurred_at >= %s AND occurred_at < %s
-  AND subject_type = 'ugc.work' AND subject_id IN (
-      SELECT subject_id FROM insight_activityevent
-      WHERE person_id = %s AND kind = 'work.uploaded')
+SELECT uploads.person_id, count(*) FROM insight_activityevent views
+JOIN (SELECT DISTINCT person_id, subject_id FROM insight_activityevent
+      WHERE kind = 'work.uploaded' AND person_id = ANY(%s)) uploads
+  ON views.subject_id = uploads.subject_id
+WHERE views.kind = 'work.viewed' AND views.subject_type = 'ugc.work'
+  AND views.occurred_at >= %s AND views.occurred_at < %s
+GROUP BY uploads.person_id
 """
+
+
+def work_views(*, user_ids: list[int], year: int) -> dict[int, int]:
+    start, end = _year_bounds(year)
+    with connection.cursor() as cursor:
+        cursor.execute(_WORK_VIEWS_SQL, [list(user_ids), start, end])
+        return dict(cursor.fetchall())
 
 
 def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -43,16 +54,17 @@ def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     return dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone)
 
 
-def figures_for(*, user_id: int, year: int) -> dict[str, float]:
-    """The reader's numbers for ``year`` (two queries)."""
+def figures_for(*, user_id: int, year: int, views: int | None = None) -> dict[str, float]:
+    """The reader's numbers for ``year``; ``views`` of their works when already counted for a
+    batch (``work_views``), else counted here."""
     start, end = _year_bounds(year)
     rows = {}
     with connection.cursor() as cursor:
         cursor.execute(_FIGURES_SQL, [user_id, start, end])
         for kind, outcome, subject_type, count, value, quantity, distinct in cursor.fetchall():
             rows[(kind, outcome, subject_type)] = (count, value, quantity, distinct)
-        cursor.execute(_WORK_VIEWS_SQL, [start, end, user_id])
-        work_views = cursor.fetchone()[0]
+    if views is None:
+        views = work_views(user_ids=[user_id], year=year).get(user_id, 0)
 
     def total(
         kind: str, *, outcome: str | None = None, subject_type: str | None = None, at: int = 0
@@ -75,7 +87,7 @@ def figures_for(*, user_id: int, year: int) -> dict[str, float]:
         "print_hours": round(total("print.finished", outcome="done", at=1), 1),
         "studio_sessions": total("studio.processed", outcome="done"),
         "works_published": total("work.moderated", outcome="approve"),
-        "work_views": work_views,
+        "work_views": views,
         "interviews": total("interview.played", at=3),
         "listening_hours": round(total("interview.played", at=1) / 3600, 1),
     }
@@ -114,11 +126,12 @@ def generate(*, year: int, after: int = 0, limit: int = BATCH) -> tuple[int, int
         )
         readers = [row[0] for row in cursor.fetchall()]
     now = timezone.now()
+    views = work_views(user_ids=readers, year=year) if readers else {}
     reviews = [
         YearReview(
             user_id=reader,
             year=year,
-            figures=figures_for(user_id=reader, year=year),
+            figures=figures_for(user_id=reader, year=year, views=views.get(reader, 0)),
             generated_at=now,
         )
         for reader in readers

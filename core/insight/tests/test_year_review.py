@@ -137,3 +137,12 @@ def test_the_task_waits_until_the_chosen_year_is_over():
     chosen.save()
     assert review.due_year(dt.date(2025, 12, 31)) is None
     assert review.due_year(dt.date(2026, 1, 1)) == 2025
+
+
+def test_a_batch_counts_the_views_of_each_readers_works_as_one_reader_alone_does():
+    reader, other = UserFactory(), UserFactory()
+    _year_of(reader, other)
+    review.generate_all(year=2025, batch=1)
+    batched = {row.user_id: row.figures for row in YearReview.objects.filter(year=2025)}
+    assert batched[reader.pk] == review.figures_for(user_id=reader.pk, year=2025)
+    assert batched[reader.pk]["work_views"] == 3 and batched[other.pk]["work_views"] == 0

@@ -25,6 +25,17 @@ def error_text(error: ValidationError) -> str:
 
 @never_cache
 @require_GET
+def csrf_token(request: HttpRequest) -> JsonResponse:
+    """A CSRF token for scripts on pages that are the same for every visitor (and so may be
+    cached): they ask for it when they first need to send something, so a visitor who only
+    reads gets no cookie and the page carries no per-visitor token."""
+    from django.middleware.csrf import get_token
+
+    return JsonResponse({"token": get_token(request)})
+
+
+@never_cache
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, report = services.health_report()
     return JsonResponse(report, status=200 if healthy else 503)

@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import ActivityEvent, DailyRollup, HourlyRollup
+from .models import DailyRollup, HourlyRollup, MonthlyRollup
 
 
 @dataclass(frozen=True)
@@ -56,37 +57,66 @@ class Dashboard:
 # --- Reading ----------------------------------------------------------------------------------
 
 
-def _days(filters: Filters, kinds: Iterable[str]) -> QuerySet[DailyRollup]:
-    rows = DailyRollup.objects.filter(
-        day__gte=filters.start, day__lte=filters.end, kind__in=list(kinds)
-    )
-    for name in ("location", "audience", "district"):
-        if getattr(filters, name):
-            rows = rows.filter(**{name: getattr(filters, name)})
-    return rows
-
-
-def _raw(filters: Filters, kind: str) -> QuerySet[ActivityEvent]:
-    from django.utils import timezone
-
+def _bounds(filters: Filters) -> tuple[dt.datetime, dt.datetime]:
+    """The period as moments: from the start of its first library day to the end of its last."""
     zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(filters.start, dt.time(), tzinfo=zone)
-    end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    rows = ActivityEvent.objects.filter(kind=kind, occurred_at__gte=start, occurred_at__lt=end)
+    return (
+        dt.datetime.combine(filters.start, dt.time(), tzinfo=zone),
+        dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), tzinfo=zone),
+    )
+
+
+def _narrowed(rows: QuerySet, filters: Filters) -> QuerySet:
     for name in ("location", "audience", "district"):
         if getattr(filters, name):
             rows = rows.filter(**{name: getattr(filters, name)})
     return rows
+
+
+def _spans(filters: Filters) -> list[QuerySet]:
+    """The roll-up rows that make up the period: whole months from the monthly roll-up, the
+    days before the first and after the last whole month from the daily one."""
+    first = filters.start if filters.start.day == 1 else _next_month(filters.start)
+    # The day after the last whole month: the end's own month is whole if the period ends on
+    # its last day.
+    last_of_month = (filters.end + dt.timedelta(days=1)).day == 1
+    after = _next_month(filters.end) if last_of_month else filters.end.replace(day=1)
+    if first >= after:  # no whole month inside
+        return [DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end)]
+    return [
+        MonthlyRollup.objects.filter(month__gte=first, month__lt=after),
+        DailyRollup.objects.filter(day__gte=filters.start, day__lt=first),
+        DailyRollup.objects.filter(day__gte=after, day__lte=filters.end),
+    ]
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def summed(filters: Filters, kinds: Iterable[str], by: Iterable[str], **where: str) -> list[dict]:
+    """Events, values and quantities over the period, grouped by the dimensions ``by``."""
+    by = list(by)
+    merged: dict[tuple, dict] = {}
+    for rows in _spans(filters):
+        rows = _narrowed(rows.filter(kind__in=list(kinds), **where), filters)
+        for row in rows.values(*by).annotate(
+            events=Sum("events"), value=Sum("value_sum"), quantity=Sum("quantity_sum")
+        ):
+            key = tuple(row[name] for name in by)
+            if key in merged:
+                for total in ("events", "value", "quantity"):
+                    merged[key][total] += row[total]
+            else:
+                merged[key] = row
+    return list(merged.values())
 
 
 def totals(filters: Filters, kinds: Iterable[str]) -> dict[tuple[str, str], dict]:
     """{(kind, outcome): {"events", "value", "quantity"}} over the period."""
-    found = (
-        _days(filters, kinds)
-        .values("kind", "outcome")
-        .annotate(events=Sum("events"), value=Sum("value_sum"), quantity=Sum("quantity_sum"))
-    )
-    return {(row["kind"], row["outcome"]): row for row in found}
+    return {
+        (row["kind"], row["outcome"]): row for row in summed(filters, kinds, ("kind", "outcome"))
+    }
 
 
 def _count(found: dict, kind: str, outcome: str | None = None, key: str = "events") -> float:
@@ -96,11 +126,7 @@ def _count(found: dict, kind: str, outcome: str | None = None, key: str = "event
 def by_subject(filters: Filters, kinds: Iterable[str]) -> dict[tuple[str, str], dict]:
     """{(subject_type, subject_id): {(kind, outcome): {...}}} over the period."""
     grouped: dict[tuple[str, str], dict] = defaultdict(dict)
-    for row in (
-        _days(filters, kinds)
-        .values("subject_type", "subject_id", "kind", "outcome")
-        .annotate(events=Sum("events"), value=Sum("value_sum"), quantity=Sum("quantity_sum"))
-    ):
+    for row in summed(filters, kinds, ("subject_type", "subject_id", "kind", "outcome")):
         grouped[(row["subject_type"], row["subject_id"])][(row["kind"], row["outcome"])] = row
     return grouped
 
@@ -253,15 +279,13 @@ WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")
 def _heat(filters: Filters) -> Table:
     """Attended bookings by weekday × hour: check-ins happen when the booking starts."""
     from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
-    from django.utils import timezone
 
     zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(filters.start, dt.time(), tzinfo=zone)
-    end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    rows = HourlyRollup.objects.filter(kind="booking.checked_in", hour__gte=start, hour__lt=end)
-    for name in ("location", "audience", "district"):
-        if getattr(filters, name):
-            rows = rows.filter(**{name: getattr(filters, name)})
+    start, end = _bounds(filters)
+    rows = _narrowed(
+        HourlyRollup.objects.filter(kind="booking.checked_in", hour__gte=start, hour__lt=end),
+        filters,
+    )
     grid = defaultdict(int)
     for row in (
         rows.annotate(
@@ -360,12 +384,8 @@ def learning(filters: Filters) -> list[Table]:
     audience_field = apps.get_model("accounts", "User")._meta.get_field("audience_group")
     audience_names = dict(audience_field.choices)
     by_audience = defaultdict(lambda: [0, 0])
-    for row in (
-        _days(filters, ["course.enrolled", "course.completed"])
-        .values("audience", "kind")
-        .annotate(n=Sum("events"))
-    ):
-        by_audience[row["audience"]][0 if row["kind"] == "course.enrolled" else 1] += row["n"]
+    for row in summed(filters, ["course.enrolled", "course.completed"], ("audience", "kind")):
+        by_audience[row["audience"]][0 if row["kind"] == "course.enrolled" else 1] += row["events"]
     tables.append(
         Table(
             str(_("By audience group")),
@@ -444,19 +464,16 @@ def makerspace(filters: Filters) -> list[Table]:
             rows,
         )
     )
-    reasons = (
-        _raw(filters, "print.finished")
-        .exclude(outcome="done")
-        .exclude(term="")
-        .values("term")
-        .annotate(n=Count("id"))
-        .order_by("-n")[:20]
+    reasons = _top_terms(
+        row
+        for row in summed(filters, ["print.finished"], ("outcome", "term"))
+        if row["outcome"] != "done"
     )
     tables.append(
         Table(
             str(_("Reasons prints failed or were cancelled")),
             [str(_("Reason")), str(COUNT)],
-            [[row["term"], row["n"]] for row in reasons],
+            reasons,
         )
     )
     return tables
@@ -508,26 +525,24 @@ def archive(filters: Filters) -> list[Table]:
 
 
 def _searches(filters: Filters, kind: str) -> list[Table]:
-    top = _raw(filters, kind).values("term").annotate(n=Count("id")).order_by("-n", "term")[:20]
-    empty = (
-        _raw(filters, kind)
-        .filter(outcome="none")
-        .values("term")
-        .annotate(n=Count("id"))
-        .order_by("-n", "term")[:20]
-    )
+    found = summed(filters, [kind], ("outcome", "term"))
     return [
-        Table(
-            str(_("Top searches")),
-            [str(_("Words")), str(COUNT)],
-            [[row["term"], row["n"]] for row in top],
-        ),
+        Table(str(_("Top searches")), [str(_("Words")), str(COUNT)], _top_terms(found)),
         Table(
             str(_("Searches that found nothing")),
             [str(_("Words")), str(COUNT)],
-            [[row["term"], row["n"]] for row in empty],
+            _top_terms(row for row in found if row["outcome"] == "none"),
         ),
     ]
+
+
+def _top_terms(rows: Iterable[dict], limit: int = 20) -> list[list]:
+    """The most frequent words of the rows (most first, then alphabetically)."""
+    counted: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if row["term"]:
+            counted[row["term"]] += row["events"]
+    return [[term, n] for term, n in sorted(counted.items(), key=lambda t: (-t[1], t[0]))[:limit]]
 
 
 WORK_KINDS = ["work.uploaded", "work.moderated", "work.reported", "work.viewed"]

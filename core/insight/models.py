@@ -18,7 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
-DIMENSIONS = ("kind", "audience", "district", "location", "subject_type", "subject_id", "outcome")
+# What the roll-ups count by. ``term`` is empty except for searches (their words) and ended
+# prints (the reason), so it adds rows only where a dashboard lists words.
+DIMENSIONS = (
+    "kind",
+    "audience",
+    "district",
+    "location",
+    "subject_type",
+    "subject_id",
+    "outcome",
+    "term",
+)
 
 
 class ActivityEvent(models.Model):
@@ -66,6 +77,7 @@ class _Rollup(models.Model):
     subject_type = models.CharField(_("subject type"), max_length=40, blank=True, default="")
     subject_id = models.CharField(_("subject"), max_length=40, blank=True, default="")
     outcome = models.CharField(_("outcome"), max_length=40, blank=True, default="")
+    term = models.CharField(_("search words"), max_length=100, blank=True, default="")
     events = models.PositiveIntegerField(_("events"))
     value_sum = models.FloatField(_("sum of values"), default=0)
     quantity_sum = models.FloatField(_("sum of quantities"), default=0)
@@ -103,6 +115,21 @@ class DailyRollup(_Rollup):
             models.UniqueConstraint(fields=["day", *DIMENSIONS], name="insight_daily_unique")
         ]
         indexes = [models.Index(fields=["kind", "day"], name="insight_daily_kind_day")]
+
+
+class MonthlyRollup(_Rollup):
+    """Counts per library month and dimension, summed from the daily roll-up: a dashboard over a
+    year reads twelve months of these and the days at its ends, not 365 days of rows."""
+
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+
+    class Meta:
+        verbose_name = _("monthly roll-up")
+        verbose_name_plural = _("monthly roll-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["month", *DIMENSIONS], name="insight_monthly_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "month"], name="insight_monthly_kind_month")]
 
 
 class RollupState(models.Model):
@@ -209,3 +236,4 @@ class YearReviewSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("year in review")
+

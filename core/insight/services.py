@@ -21,7 +21,7 @@ from core.tasks import enqueue
 
 from . import partitions
 from .kinds import KINDS
-from .models import ActivityEvent, DataExport, RollupState, YearReview
+from .models import DIMENSIONS, ActivityEvent, DataExport, RollupState, YearReview
 
 HOUR = dt.timedelta(hours=1)
 # One beat run rolls up at most this many hours (a week), so a run after a long outage is
@@ -46,6 +46,11 @@ def _subject(subject: Any) -> tuple[str, str]:
     return model._meta.concrete_model._meta.label_lower, str(subject.pk)
 
 
+def _known(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown activity kind {kind!r}")
+
+
 def event_for(
     kind: str,
     *,
@@ -59,8 +64,7 @@ def event_for(
     at: dt.datetime | None = None,
 ) -> ActivityEvent:
     """An unsaved event (``record`` saves one; bulk writers save many at once)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown activity kind {kind!r}")
+    _known(kind)
     subject_type, subject_id = _subject(subject)
     signed_in = user is not None and getattr(user, "is_authenticated", False)
     return ActivityEvent(
@@ -98,21 +102,9 @@ def record_soon(kind: str, **fields: Any) -> None:
 
     event = event_for(kind, **fields)
     values = {
-        name: getattr(event, name)
-        for name in (
-            "kind",
-            "actor",
-            "person_id",
-            "audience",
-            "district",
-            "location",
-            "subject_type",
-            "subject_id",
-            "outcome",
-            "value",
-            "quantity",
-            "term",
-        )
+        field.attname: getattr(event, field.attname)
+        for field in ActivityEvent._meta.concrete_fields
+        if not field.primary_key
     }
     values["occurred_at"] = event.occurred_at.isoformat()
     try:
@@ -127,8 +119,7 @@ def write_event(*, values: dict[str, Any]) -> None:
     """The worker's side of ``record_soon``."""
     fields = dict(values)
     fields["occurred_at"] = dt.datetime.fromisoformat(fields["occurred_at"])
-    if fields["kind"] not in KINDS:
-        raise ValueError(f"unknown activity kind {fields['kind']!r}")
+    _known(fields["kind"])
     ActivityEvent.objects.create(**fields)
 
 
@@ -142,7 +133,17 @@ def record_refusal(kind: str, **fields: Any) -> None:
 
 # --- Roll-ups -----------------------------------------------------------------------------------
 
-_DIMENSIONS_SQL = "kind, audience, district, location, subject_type, subject_id, outcome"
+_DIMENSIONS_SQL = ", ".join(DIMENSIONS)
+_SUMS_SQL = "events, value_sum, quantity_sum"
+
+
+def _same(left: str, right: str) -> str:
+    """SQL: the rows ``left`` and ``right`` have the same dimensions."""
+    return " AND ".join(f"{left}.{name} = {right}.{name}" for name in DIMENSIONS)
+
+
+def _dims(alias: str) -> str:
+    return ", ".join(f"{alias}.{name}" for name in DIMENSIONS)
 
 
 def floor_hour(moment: dt.datetime) -> dt.datetime:
@@ -150,55 +151,96 @@ def floor_hour(moment: dt.datetime) -> dt.datetime:
 
 
 def roll_up_hour(hour: dt.datetime) -> int:
-    """Recount one hour from the raw events, and its day from its hours (idempotent)."""
+    """Recount one hour from the raw events, and what it changes in its day and month."""
     hour = floor_hour(hour)
     return roll_up_range(hour, hour + HOUR)
 
 
 @transaction.atomic
 def roll_up_range(start: dt.datetime, end: dt.datetime) -> int:
-    """Recount every hour in [start, end) from the raw events, then every library day those
-    hours touch from its hours. Idempotent: the rows of those hours and days are replaced, so
-    running it again gives the same numbers. Also the back-fill of a first deploy or a repair
-    (one pass over the range, not one per hour). Returns the number of events counted.
+    """Recount every hour in [start, end) from the raw events; then, in the days and months
+    those hours fall in, recount only the rows of the dimensions those hours had before or have
+    now (the rest of the day cannot have changed), days from hours and months from days.
+
+    Idempotent: rows are replaced by recounts, never incremented, so running it again gives the
+    same numbers. Also the back-fill of a first deploy or a repair (one pass over the range).
+    Returns the number of events counted.
     """
     start, end = floor_hour(start), floor_hour(end)
-    zone = timezone.get_current_timezone()
-    first_day = timezone.localtime(start, zone).date()
-    last_day = timezone.localtime(end - dt.timedelta(microseconds=1), zone).date()
-    day_start = dt.datetime.combine(first_day, dt.time(), tzinfo=zone)
-    day_end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    library_zone = timezone.get_current_timezone()
+    zone = str(library_zone)
+    local_day = "(h.hour AT TIME ZONE %s)::date"
+    in_range = "h.hour >= %s AND h.hour < %s"
+    dims = _DIMENSIONS_SQL
     with connection.cursor() as cursor:
         # Two roll-ups of overlapping ranges (two beat processes) queue here.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('insight-rollup'))")
+        # The (day, dimensions) whose daily row may change: those of the hours before ...
+        cursor.execute("DROP TABLE IF EXISTS insight_touched")
+        cursor.execute(
+            f"CREATE TEMP TABLE insight_touched ON COMMIT DROP AS SELECT DISTINCT "  # noqa: S608
+            f"{local_day} AS day, {_dims('h')} FROM insight_hourlyrollup h WHERE {in_range}",
+            [zone, start, end],
+        )
         cursor.execute(
             "DELETE FROM insight_hourlyrollup WHERE hour >= %s AND hour < %s", [start, end]
         )
         cursor.execute(
-            f"INSERT INTO insight_hourlyrollup (hour, {_DIMENSIONS_SQL}, events, value_sum, "  # noqa: S608
-            f"quantity_sum) SELECT date_trunc('hour', occurred_at), {_DIMENSIONS_SQL}, "
-            f"count(*), COALESCE(sum(value), 0), COALESCE(sum(quantity), 0) "
+            f"INSERT INTO insight_hourlyrollup (hour, {dims}, {_SUMS_SQL}) "  # noqa: S608
+            f"SELECT date_trunc('hour', occurred_at), {dims}, count(*), "
+            f"COALESCE(sum(value), 0), COALESCE(sum(quantity), 0) "
             f"FROM insight_activityevent WHERE occurred_at >= %s AND occurred_at < %s "
-            f"GROUP BY date_trunc('hour', occurred_at), {_DIMENSIONS_SQL}",
+            f"GROUP BY date_trunc('hour', occurred_at), {dims}",
             [start, end],
         )
+        # ... and those of the hours now.
         cursor.execute(
-            "DELETE FROM insight_dailyrollup WHERE day >= %s AND day <= %s", [first_day, last_day]
+            f"INSERT INTO insight_touched SELECT DISTINCT {local_day}, {_dims('h')} "  # noqa: S608
+            f"FROM insight_hourlyrollup h WHERE {in_range}",
+            [zone, start, end],
         )
         cursor.execute(
-            f"INSERT INTO insight_dailyrollup (day, {_DIMENSIONS_SQL}, events, value_sum, "  # noqa: S608
-            f"quantity_sum) SELECT (hour AT TIME ZONE %s)::date, {_DIMENSIONS_SQL}, sum(events), "
-            f"sum(value_sum), sum(quantity_sum) FROM insight_hourlyrollup "
-            f"WHERE hour >= %s AND hour < %s "
-            f"GROUP BY (hour AT TIME ZONE %s)::date, {_DIMENSIONS_SQL}",
-            [str(zone), day_start, day_end, str(zone)],
+            f"DELETE FROM insight_dailyrollup d USING insight_touched t "  # noqa: S608
+            f"WHERE d.day = t.day AND {_same('d', 't')}"
         )
+        cursor.execute("SELECT min(day), max(day) FROM insight_touched")
+        first_day, last_day = cursor.fetchone()
+        if first_day is not None:
+            day_start = dt.datetime.combine(first_day, dt.time(), tzinfo=library_zone)
+            day_end = dt.datetime.combine(
+                last_day + dt.timedelta(days=1), dt.time(), tzinfo=library_zone
+            )
+            cursor.execute(
+                f"INSERT INTO insight_dailyrollup (day, {dims}, {_SUMS_SQL}) "  # noqa: S608
+                f"SELECT {local_day}, {_dims('h')}, sum(h.events), sum(h.value_sum), "
+                f"sum(h.quantity_sum) FROM insight_hourlyrollup h WHERE {in_range} AND EXISTS "
+                f"(SELECT 1 FROM insight_touched t WHERE t.day = {local_day} "
+                f"AND {_same('h', 't')}) GROUP BY {local_day}, {_dims('h')}",
+                [zone, day_start, day_end, zone, zone],
+            )
+            # Months from days, for the dimensions touched.
+            cursor.execute(
+                f"DELETE FROM insight_monthlyrollup m USING insight_touched t "  # noqa: S608
+                f"WHERE m.month = date_trunc('month', t.day)::date AND {_same('m', 't')}"
+            )
+            month_start = first_day.replace(day=1)
+            month_end = partitions.add_months(partitions.month_start(last_day), 1).date()
+            cursor.execute(
+                f"INSERT INTO insight_monthlyrollup (month, {dims}, {_SUMS_SQL}) "  # noqa: S608
+                f"SELECT date_trunc('month', d.day)::date, {_dims('d')}, sum(d.events), "
+                f"sum(d.value_sum), sum(d.quantity_sum) FROM insight_dailyrollup d "
+                f"WHERE d.day >= %s AND d.day < %s AND EXISTS (SELECT 1 FROM insight_touched t "
+                f"WHERE date_trunc('month', t.day) = date_trunc('month', d.day) "
+                f"AND {_same('d', 't')}) GROUP BY date_trunc('month', d.day), {_dims('d')}",
+                [month_start, month_end],
+            )
+        cursor.execute("DROP TABLE insight_touched")
         cursor.execute(
-            "SELECT count(*) FROM insight_activityevent "
-            "WHERE occurred_at >= %s AND occurred_at < %s",
+            "SELECT COALESCE(sum(events), 0) FROM insight_hourlyrollup "
+            "WHERE hour >= %s AND hour < %s",
             [start, end],
         )
-        return cursor.fetchone()[0]
+        return int(cursor.fetchone()[0])
 
 
 def closed_before(now: dt.datetime) -> dt.datetime:
@@ -273,8 +315,8 @@ def forget(*, user_id: int) -> int:
     stripped of everything that leads to the reader (pseudonym, person, audience, district)
     instead, so that the hour, when rolled up, still counts them.
     """
-    RollupState.objects.select_for_update().get_or_create(id=1)
-    watermark = rolled_until()
+    state, _created = RollupState.objects.select_for_update().get_or_create(id=1)
+    watermark = state.rolled_until
     mine = ActivityEvent.objects.filter(
         models.Q(person_id=user_id) | models.Q(actor=pseudonym(user_id))
     )

@@ -181,7 +181,17 @@ function setUpTranscriptSearch(form, cues) {
 ready(() => {
   const article = document.querySelector("[data-oh-interview]");
   if (!article) return;
-  const csrf = article.dataset.csrf;
+  // The page is the same for every visitor; the token is asked for only when there is
+  // listening to report, once.
+  let csrf = null;
+  function token() {
+    if (!csrf) {
+      csrf = fetch(article.dataset.csrfUrl, { credentials: "same-origin" })
+        .then((response) => response.json())
+        .then((body) => body.token);
+    }
+    return csrf;
+  }
   article.querySelectorAll("[data-played-url]").forEach((player) => {
     let listened = 0;
     let last = null;
@@ -194,17 +204,23 @@ ready(() => {
       last = t;
     });
     player.addEventListener("seeking", () => { last = null; });
+    // Fetched at the first play, so the report on leaving the page need not wait for it.
+    player.addEventListener("play", () => { token().catch(() => { csrf = null; }); });
     function report() {
       if (listened < 1) return;
       const seconds = Math.round(listened * 10) / 10;
       listened = 0;
-      fetch(player.dataset.playedUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        keepalive: true,
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify({ seconds }),
-      }).catch(() => {});
+      token()
+        .then((value) =>
+          fetch(player.dataset.playedUrl, {
+            method: "POST",
+            credentials: "same-origin",
+            keepalive: true,
+            headers: { "Content-Type": "application/json", "X-CSRFToken": value },
+            body: JSON.stringify({ seconds }),
+          }),
+        )
+        .catch(() => { csrf = null; });
     }
     player.addEventListener("pause", report);
     player.addEventListener("ended", report);

@@ -51,6 +51,25 @@ def test_interactive_transcript_highlights_the_current_cue_and_seeks(demo_site, 
                            ".classList.contains('oh-current')")  # fmt: skip
     assert "找到 1 行" in page.locator("[data-oh-transcript-status]").inner_text()
 
+    # Listening is reported when playback pauses: the player fetches its token at the first
+    # play (the page carries none) and the seconds really played are counted once.
+    from core.insight.models import ActivityEvent
+
+    player.evaluate("el => { el.muted = true; el.currentTime = 0; return el.play(); }")
+    wait_for_js(page, "document.querySelector('audio').currentTime >= 2.5")
+    player.evaluate("el => el.pause()")
+    wait_for_js(
+        page,
+        "performance.getEntriesByType('resource').some(e => e.name.endsWith('/played'))",
+    )
+    played = page.evaluate(
+        "() => new Promise(r => setTimeout(() => r(performance.getEntriesByType('resource')"
+        ".filter(e => e.name.endsWith('/played')).length), 300))"
+    )
+    assert played == 1
+    events = list(ActivityEvent.objects.filter(kind="interview.played"))
+    assert len(events) == 1 and 2 <= events[0].value <= 10
+
 
 def test_deep_link_starts_playback_position_and_pages_pass_axe(demo_site, page, tmp_path):
     interview = InterviewFactory(title="纺织厂的往事")

@@ -169,3 +169,37 @@ def test_the_monthly_summary_prints_every_dashboards_headline_table():
         _client(roles.LIBRARIAN_ADMIN).get(reverse("insight_summary"), {"month": "x"}).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (dt.date(2026, 10, 31), dt.date(2026, 12, 1)),  # a day, a whole month, a day
+        (dt.date(2026, 11, 1), dt.date(2026, 11, 30)),  # exactly one month
+        (dt.date(2026, 11, 2), dt.date(2026, 11, 29)),  # inside one month
+        (dt.date(2026, 10, 1), dt.date(2026, 12, 2)),  # two whole months and two days
+        (dt.date(2026, 11, 30), dt.date(2026, 12, 1)),  # across a month end, no whole month
+    ],
+)
+def test_a_period_counts_whole_months_and_the_days_at_its_ends_exactly_once(start, end):
+    from core.insight import dashboards, partitions
+    from core.insight.tests.test_record import at
+
+    days = (
+        [dt.date(2026, 10, d) for d in (1, 30, 31)]
+        + [dt.date(2026, 11, d) for d in (1, 2, 15, 29, 30)]
+        + [dt.date(2026, 12, d) for d in (1, 2, 3)]
+    )
+    partitions.ensure_months(around=at(2026, 11, 1), back=1, ahead=2)
+    for n, day in enumerate(days, start=1):
+        for _ in range(n):  # a different number of searches each day
+            services.record("site.searched", term=f"词{n}", at=at(day.year, day.month, day.day, 10))
+    services.roll_up_range(at(2026, 10, 1), at(2026, 12, 4))
+    expected = sum(n for n, day in enumerate(days, start=1) if start <= day <= end)
+    found = dashboards.totals(dashboards.Filters(start, end), ["site.searched"])
+    assert found[("site.searched", "")]["events"] == expected
+    words = dashboards.site(dashboards.Filters(start, end))[1].rows
+    assert words == sorted(
+        ([f"词{n}", n] for n, day in enumerate(days, start=1) if start <= day <= end),
+        key=lambda row: -row[1],
+    )

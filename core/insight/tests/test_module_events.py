@@ -4,6 +4,7 @@ change, so a repeated call, a retried task or a refused change adds nothing."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import timedelta
 
@@ -287,3 +288,22 @@ def test_a_report_for_a_recording_the_listener_may_not_hear_is_not_found(recordi
         == 404
     )
     assert not ActivityEvent.objects.exists()
+
+
+def test_the_player_asks_for_its_token_when_it_has_listening_to_report(recording):
+    """The player carries no per-visitor token in the page; it asks /csrf/ for one when there
+    is listening to report, and a report without it is refused."""
+    interview, item = recording
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(reverse("oral_history:interview", args=[interview.pk]))
+    assert page.status_code == 200
+    player = re.search(r"<article[^>]*data-oh-interview[^>]*>", page.content.decode()).group(0)
+    assert 'data-csrf-url="/csrf/"' in player and "data-csrf=" not in player
+    assert _report(client, interview, item, {"seconds": 5}).status_code == 403
+    token = client.get(reverse("core:csrf-token"))
+    assert token["Cache-Control"].startswith("max-age=0")
+    assert "no-store" in token["Cache-Control"]
+    answer = _report(
+        client, interview, item, {"seconds": 5}, HTTP_X_CSRFTOKEN=token.json()["token"]
+    )
+    assert answer.json() == {"counted": 5.0}

@@ -13,7 +13,13 @@ from hypothesis.extra.django import TestCase
 
 from accounts.tests.factories import UserFactory
 from core.insight import partitions, services
-from core.insight.models import ActivityEvent, DailyRollup, HourlyRollup, RollupState
+from core.insight.models import (
+    ActivityEvent,
+    DailyRollup,
+    HourlyRollup,
+    MonthlyRollup,
+    RollupState,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -97,61 +103,88 @@ event_strategy = st.fixed_dictionaries(
         "district": st.sampled_from(["", "hunnan"]),
         "subject": st.sampled_from([None, 1, 2]),
         "outcome": st.sampled_from(["", "done", "failed"]),
+        "term": st.sampled_from(["", "剪纸", "3d"]),
         "value": st.one_of(st.none(), st.floats(min_value=0, max_value=1000)),
     }
 )
 
 
 class RollupEqualsDirectCount(TestCase):
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.lists(event_strategy, max_size=40))
-    def test_hourly_and_daily_rollups_equal_a_direct_count(self, drawn):
-        start = at(2026, 11, 30, 23, 0)  # three hours across a library midnight
-        partitions.ensure_months(around=start, back=0, ahead=1)
-        ActivityEvent.objects.bulk_create(
+    """Hours, days and months equal a direct count of the raw events, also when events arrive
+    after their hour was counted or leave it (a dimension that disappears from an hour must
+    disappear from its day and month too)."""
+
+    start = at(2026, 11, 30, 23, 0)  # three hours across a library midnight and month end
+
+    def _write(self, drawn: list[dict]) -> list[ActivityEvent]:
+        return ActivityEvent.objects.bulk_create(
             ActivityEvent(
-                occurred_at=start + dt.timedelta(minutes=e["minute"]),
+                occurred_at=self.start + dt.timedelta(minutes=e["minute"]),
                 kind=e["kind"],
                 audience=e["audience"],
                 district=e["district"],
                 subject_type="x.y" if e["subject"] else "",
                 subject_id=str(e["subject"] or ""),
                 outcome=e["outcome"],
+                term=e["term"],
                 value=e["value"],
             )
             for e in drawn
         )
-        expected_hours: Counter = Counter()
-        expected_days: Counter = Counter()
-        values = defaultdict(float)
+
+    def _assert_counts_equal(self, drawn: list[dict]) -> None:
+        expected: dict[str, Counter] = {"hour": Counter(), "day": Counter(), "month": Counter()}
+        values: dict[tuple, float] = defaultdict(float)
         for e in drawn:
-            moment = start + dt.timedelta(minutes=e["minute"])
-            key = (e["kind"], e["audience"], e["district"], str(e["subject"] or ""), e["outcome"])
-            expected_hours[(moment.replace(minute=0), *key)] += 1
-            expected_days[(moment.date(), *key)] += 1
-            values[(moment.date(), *key)] += e["value"] or 0
-        # Hour by hour, then again (the same numbers), then the three hours as one range.
-        for run in range(3):
-            if run < 2:
-                for hour in range(3):
-                    services.roll_up_hour(start + dt.timedelta(hours=hour))
-            else:
-                services.roll_up_range(start, start + dt.timedelta(hours=3))
-            hours = Counter(
-                {
-                    (r.hour.astimezone(SHANGHAI), r.kind, r.audience, r.district, r.subject_id,
-                     r.outcome): r.events
-                    for r in HourlyRollup.objects.all()
-                }
+            moment = self.start + dt.timedelta(minutes=e["minute"])
+            key = (
+                e["kind"], e["audience"], e["district"], str(e["subject"] or ""), e["outcome"],
+                e["term"],
             )  # fmt: skip
-            days = {
-                (r.day, r.kind, r.audience, r.district, r.subject_id, r.outcome): r
-                for r in DailyRollup.objects.all()
-            }
-            assert hours == expected_hours
-            assert Counter({k: r.events for k, r in days.items()}) == expected_days
-            for key, total in values.items():
-                assert days[key].value_sum == pytest.approx(total)
+            expected["hour"][(moment.replace(minute=0), *key)] += 1
+            expected["day"][(moment.date(), *key)] += 1
+            expected["month"][(moment.date().replace(day=1), *key)] += 1
+            values[(moment.date().replace(day=1), *key)] += e["value"] or 0
+
+        def dims(r):
+            return (r.kind, r.audience, r.district, r.subject_id, r.outcome, r.term)
+
+        found_hours = Counter(
+            {(r.hour.astimezone(SHANGHAI), *dims(r)): r.events for r in HourlyRollup.objects.all()}
+        )
+        found_days = Counter({(r.day, *dims(r)): r.events for r in DailyRollup.objects.all()})
+        months = {(r.month, *dims(r)): r for r in MonthlyRollup.objects.all()}
+        assert found_hours == expected["hour"]
+        assert found_days == expected["day"]
+        assert Counter({k: r.events for k, r in months.items()}) == expected["month"]
+        for key, total in values.items():
+            assert months[key].value_sum == pytest.approx(total)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.lists(event_strategy, max_size=30),
+        st.lists(event_strategy, max_size=15),
+        st.lists(st.booleans(), max_size=30),
+    )
+    def test_hourly_daily_and_monthly_rollups_equal_a_direct_count(self, first, later, gone):
+        partitions.ensure_months(around=self.start, back=0, ahead=1)
+        written = self._write(first)
+        hours = [self.start + dt.timedelta(hours=n) for n in range(3)]
+        for hour in hours:
+            services.roll_up_hour(hour)
+        self._assert_counts_equal(first)
+        # Later events arrive and some leave; each hour is counted again, twice.
+        self._write(later)
+        leaving = [e.pk for e, go in zip(written, gone, strict=False) if go]
+        ActivityEvent.objects.filter(pk__in=leaving).delete()
+        kept = [e for e, go in zip(first, [*gone, *[False] * len(first)], strict=False) if not go]
+        for _run in range(2):
+            for hour in hours:
+                services.roll_up_hour(hour)
+            self._assert_counts_equal(kept + later)
+        # The three hours as one range give the same numbers.
+        services.roll_up_range(self.start, self.start + dt.timedelta(hours=3))
+        self._assert_counts_equal(kept + later)
 
 
 def test_closed_hours_are_rolled_up_once_with_a_watermark(db):

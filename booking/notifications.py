@@ -138,3 +138,28 @@ def send_reminders(*, now=None) -> int:
             send_booking_notice(booking, "reminder")
             sent += 1
     return sent
+
+
+def announce_event(*, event_id: int) -> int:
+    """Tell the readers who follow this kind of event that it is open for booking, once per
+    event (a weekly series once, at its first occurrence). Past or cancelled events, and
+    readers outside an event's audience groups, are not told."""
+    from core.interests import tell_followers
+    from core.models import InterestTopic
+
+    from .models import Event
+
+    event = Event.objects.filter(pk=event_id).select_related("series").first()
+    if event is None or event.is_cancelled or event.starts_at <= timezone.now():
+        return 0
+    item = (
+        f"booking.eventseries:{event.series_id}" if event.series_id else f"booking.event:{event.pk}"
+    )
+    return tell_followers(
+        topic=InterestTopic.EVENT_KIND,
+        keys=[event.kind],
+        item=item,
+        title=event.series.title if event.series_id else event.title,
+        url=reverse("booking:event", args=[event.pk]),
+        admits=lambda user: not event.audiences or user.audience_group in event.audiences,
+    )

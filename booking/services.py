@@ -372,6 +372,12 @@ def _log_refusal(refusal: BookingRefused, *, user: User, subject: Resource | Eve
     )
 
 
+def _announce(event: Event) -> None:
+    from .tasks import announce_event
+
+    enqueue(announce_event, event.pk)
+
+
 def _notify(booking: Booking, event: str) -> None:
     from .tasks import notify_booking
 
@@ -936,6 +942,8 @@ def sync_event(*, event: Event, by: User) -> Event:
     with transaction.atomic():
         _lock_reader(by.pk)
         event = _lock_event(event.pk)
+        # Those who follow its kind hear of it once (the task skips a past or cancelled one).
+        _announce(event)
         if event.is_cancelled:
             _cancel_places(event, reason=_("This event has been cancelled."))
         else:
@@ -1025,6 +1033,9 @@ def generate_occurrences(*, series: EventSeries, by: User) -> list[Event]:
                         % {"date": _local(start, series), "reason": refusal.message},
                     ) from refusal
             made.append(event)
+        if made:
+            # The series is announced once, by its first new occurrence.
+            _announce(made[0])
     return made
 
 

@@ -30,3 +30,9 @@ def expire_offers() -> int:
 @shared_task(base=IdempotentTask, name="booking.tasks.send_reminders")
 def send_reminders() -> int:
     return notifications.send_reminders()
+
+
+@shared_task(base=IdempotentTask, name="booking.tasks.announce_event")
+def announce_event(event_id: int) -> int:
+    """Tell the followers of an event's kind that it is open (once each)."""
+    return notifications.announce_event(event_id=event_id)

@@ -233,6 +233,7 @@ def seed() -> list[str]:
     ]
     # The booking pages are an app, not a page in the tree: linked by URL, after the maker space.
     items.insert(2, NavigationItem(label="预约", label_en="Bookings", link_url="/booking/"))
+    items.append(NavigationItem(label="为你推荐", label_en="For you", link_url="/for-you/"))
     for order, item in enumerate(items):
         item.sort_order = order
         navigation.items.add(item)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("courses.api_urls")),
     path("", include("ugc.api_urls")),
     path("", include("accounts.api_urls")),
+    path("", include("core.insight.api_urls")),
     # Anything else under /api/v1/ (a mistyped id, an unknown path) is a problem document too.
     re_path(r"", not_found),
 ]

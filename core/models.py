@@ -46,6 +46,57 @@ class Notification(models.Model):
         return self.message
 
 
+class InterestTopic(models.TextChoices):
+    """What a reader may follow here (learning paths and topics are followed in courses)."""
+
+    EVENT_KIND = "event_kind", _("A kind of event")
+    ARCHIVE_SUBJECT = "archive_subject", _("A subject of Liaohai Memories")
+
+
+class Interest(models.Model):
+    """A reader asked to be told when something new is published under a kind of event or an
+    archive subject (实时推送最新展览、讲座通知): a site notification and an e-mail, once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests"
+    )
+    topic = models.CharField(_("topic"), max_length=20, choices=InterestTopic.choices)
+    # An event kind's code, or an archive subject's id.
+    key = models.CharField(_("key"), max_length=40)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interest")
+        verbose_name_plural = _("interests")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic", "key"], name="core_one_interest")
+        ]
+        indexes = [models.Index(fields=["topic", "key"], name="core_interest_topic_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.topic}:{self.key}"
+
+
+class InterestNotice(models.Model):
+    """One row per reader and new thing they were told about: the database makes "once" true
+    however many topics they follow it under and however often the task runs."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # "app_label.model:id" of what was announced (an event series counts as one thing).
+    item = models.CharField(_("item"), max_length=80)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interest notice")
+        verbose_name_plural = _("interest notices")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "item"], name="core_interest_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ← {self.item}"
+
+
 class SearchKind(models.TextChoices):
     """The groups of site search, in the order the results page shows them."""
 

@@ -43,6 +43,7 @@ from .models import (
     ProgressEvent,
     QuizAttempt,
     Subscription,
+    Topic,
 )
 
 HEARTBEAT_MAX_SECONDS = 30
@@ -95,6 +96,17 @@ def subscribe(*, user: User, path=None, topic=None) -> Subscription:
 
 def unsubscribe(*, user: User, path=None, topic=None) -> None:
     Subscription.objects.filter(user=user, path=path, topic=topic).delete()
+
+
+@transaction.atomic
+def set_followed_topics(*, user: User, topic_ids: list[int]) -> None:
+    """Make ``topic_ids`` exactly the topics the reader follows (paths are left as they are)."""
+    wanted = set(topic_ids)
+    Subscription.objects.filter(user=user, topic__isnull=False).exclude(
+        topic_id__in=wanted
+    ).delete()
+    for topic in Topic.objects.filter(pk__in=wanted):
+        subscribe(user=user, topic=topic)
 
 
 # --- Events ----------------------------------------------------------------------------------

@@ -790,6 +790,14 @@ def _start_locked(job: PrintJob, *, now: datetime) -> None:
     job.progress = 0
     job.save()
     _event(job)
+    waited = (now - job.approved_at).total_seconds() / 3600 if job.approved_at else None
+    insight.record(
+        "print.started",
+        user=job.owner,
+        subject=("makerspace.printer", job.printer_id),
+        value=waited,
+        at=now,
+    )
     notifications.job_changed(job)
 
 

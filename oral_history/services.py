@@ -219,6 +219,34 @@ def reindex(*, interview: Interview) -> int:
     return len(made)
 
 
+def announce(*, interview: Interview) -> None:
+    """Once saved, a published interview is announced to the readers who follow one of its
+    subjects (the task tells each reader once, and nobody while the record is not public)."""
+    from .tasks import announce_interview
+
+    if interview.published:
+        enqueue(announce_interview, interview.pk)
+
+
+def tell_subject_followers(*, interview_id: int) -> int:
+    from django.contrib.auth.models import AnonymousUser
+    from django.urls import reverse
+
+    from core.interests import tell_followers
+    from core.models import InterestTopic
+
+    interview = Interview.objects.filter(pk=interview_id).first()
+    if interview is None or not selectors.record_visible(AnonymousUser(), interview):
+        return 0
+    return tell_followers(
+        topic=InterestTopic.ARCHIVE_SUBJECT,
+        keys=[str(pk) for pk in interview.subjects.values_list("pk", flat=True)],
+        item=f"oral_history.interview:{interview.pk}",
+        title=interview.title,
+        url=reverse("oral_history:interview", args=[interview.pk]),
+    )
+
+
 # --- Redactions and the redacted access copy --------------------------------------------------
 
 

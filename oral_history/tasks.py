@@ -95,3 +95,11 @@ def resume_redacted_copies() -> int:
     for item_id in pending:
         enqueue(make_redacted_copy, str(item_id))
     return len(pending)
+
+
+@shared_task(base=IdempotentTask, name="oral_history.tasks.announce_interview")
+def announce_interview(interview_id: int) -> int:
+    """Tell the followers of a published interview's subjects (once each)."""
+    from . import services
+
+    return services.tell_subject_followers(interview_id=interview_id)

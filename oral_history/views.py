@@ -368,10 +368,14 @@ def narrator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _browse(request: HttpRequest, title: str, interviews, intro: str = "") -> HttpResponse:
+def _browse(
+    request: HttpRequest, title: str, interviews, intro: str = "", *, followable: bool = False
+) -> HttpResponse:
     page = Paginator(selectors.listing(interviews), 20).get_page(request.GET.get("page"))
     return render(
-        request, "oral_history/browse.html", {"title": title, "page": page, "intro": intro}
+        request,
+        "oral_history/browse.html",
+        {"title": title, "page": page, "intro": intro, "followable": followable},
     )
 
 
@@ -384,7 +388,7 @@ def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def subject_detail(request: HttpRequest, slug: str) -> HttpResponse:
     subject = get_object_or_404(Subject, slug=slug)
     interviews = selectors.visible_interviews(request.user).filter(subjects=subject)
-    return _browse(request, subject.name, interviews)
+    return _browse(request, subject.name, interviews, followable=True)
 
 
 def _place_name(place: selectors.MapPlace) -> str:

@@ -27,6 +27,7 @@ class _ReindexAfterSave:
         instance = super().save_instance()
         interview = instance if isinstance(instance, Interview) else instance.interview
         services.reindex(interview=interview)
+        services.announce(interview=interview)
         return instance
 
 

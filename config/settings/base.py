@@ -367,6 +367,10 @@ CELERY_BEAT_SCHEDULE = {
     # Roll up each closed hour of activity; keep partitions ahead and enforce retention.
     "insight-roll-up": {"task": "insight.tasks.roll_up", "schedule": 300.0},
     "insight-maintain": {"task": "insight.tasks.maintain", "schedule": crontab(hour=2, minute=10)},
+    "insight-recommendations": {
+        "task": "insight.tasks.recommendations",
+        "schedule": crontab(hour=3, minute=20),
+    },
     "insight-year-reviews": {
         "task": "insight.tasks.year_reviews",
         "schedule": crontab(hour=3, minute=0),
@@ -593,3 +597,8 @@ INSIGHT_PSEUDONYM_KEY = env("INSIGHT_PSEUDONYM_KEY", default="")
 # An hour is rolled up this many minutes after it ends: events written on commit may carry a
 # time a little before their commit.
 INSIGHT_ROLLUP_GRACE_MINUTES = env.int("INSIGHT_ROLLUP_GRACE_MINUTES", default=10)
+# 为你推荐: what readers took up in this many recent months is paired ...
+INSIGHT_RECOMMEND_MONTHS = env.int("INSIGHT_RECOMMEND_MONTHS", default=12)
+# ... and a pair (or a popular item of an audience group) is used only when at least this many
+# readers share it, so a recommendation never reveals what one other reader did.
+INSIGHT_RECOMMEND_MIN_READERS = env.int("INSIGHT_RECOMMEND_MIN_READERS", default=3)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import DailyRollup, HourlyRollup, MonthlyRollup
+from .models import LEVELS, DailyRollup, HourlyRollup, MonthlyRollup
 
 
 @dataclass(frozen=True)
@@ -66,28 +66,44 @@ def _bounds(filters: Filters) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
+FILTERED = ("location", "audience", "district")
+
+
 def _narrowed(rows: QuerySet, filters: Filters) -> QuerySet:
-    for name in ("location", "audience", "district"):
+    for name in FILTERED:
         if getattr(filters, name):
             rows = rows.filter(**{name: getattr(filters, name)})
     return rows
 
 
-def _spans(filters: Filters) -> list[QuerySet]:
-    """The roll-up rows that make up the period: whole months from the monthly roll-up, the
-    days before the first and after the last whole month from the daily one."""
+def _spans(filters: Filters, level: str) -> list[QuerySet]:
+    """The roll-up rows of ``level`` that make up the period: whole months from the monthly
+    roll-up, the days before the first and after the last whole month from the daily one."""
     first = filters.start if filters.start.day == 1 else _next_month(filters.start)
     # The day after the last whole month: the end's own month is whole if the period ends on
     # its last day.
     last_of_month = (filters.end + dt.timedelta(days=1)).day == 1
     after = _next_month(filters.end) if last_of_month else filters.end.replace(day=1)
+    days, months = (
+        DailyRollup.objects.filter(level=level),
+        MonthlyRollup.objects.filter(level=level),
+    )
     if first >= after:  # no whole month inside
-        return [DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end)]
+        return [days.filter(day__gte=filters.start, day__lte=filters.end)]
     return [
-        MonthlyRollup.objects.filter(month__gte=first, month__lt=after),
-        DailyRollup.objects.filter(day__gte=filters.start, day__lt=first),
-        DailyRollup.objects.filter(day__gte=after, day__lte=filters.end),
+        months.filter(month__gte=first, month__lt=after),
+        days.filter(day__gte=filters.start, day__lt=first),
+        days.filter(day__gte=after, day__lte=filters.end),
     ]
+
+
+def _level(filters: Filters, needed: Iterable[str]) -> str:
+    """The smallest roll-up level that keeps every dimension grouped or filtered by."""
+    wanted = {"kind", *needed, *(name for name in FILTERED if getattr(filters, name))}
+    for level in ("group", "subject"):
+        if wanted <= set(LEVELS[level]):
+            return level
+    return "full"
 
 
 def _next_month(day: dt.date) -> dt.date:
@@ -98,7 +114,7 @@ def summed(filters: Filters, kinds: Iterable[str], by: Iterable[str], **where: s
     """Events, values and quantities over the period, grouped by the dimensions ``by``."""
     by = list(by)
     merged: dict[tuple, dict] = {}
-    for rows in _spans(filters):
+    for rows in _spans(filters, _level(filters, [*by, *where])):
         rows = _narrowed(rows.filter(kind__in=list(kinds), **where), filters)
         for row in rows.values(*by).annotate(
             events=Sum("events"), value=Sum("value_sum"), quantity=Sum("quantity_sum")
@@ -282,8 +298,12 @@ def _heat(filters: Filters) -> Table:
 
     zone = timezone.get_current_timezone()
     start, end = _bounds(filters)
+    # The small level keeps the place only: a group or district needs the full level.
+    level = "full" if filters.audience or filters.district else "time"
     rows = _narrowed(
-        HourlyRollup.objects.filter(kind="booking.checked_in", hour__gte=start, hour__lt=end),
+        HourlyRollup.objects.filter(
+            level=level, kind="booking.checked_in", hour__gte=start, hour__lt=end
+        ),
         filters,
     )
     grid = defaultdict(int)
@@ -339,13 +359,15 @@ def learning(filters: Filters) -> list[Table]:
     subjects = by_subject(filters, LEARNING_KINDS)
     names = labels(subjects)
     courses, lessons = [], []
+    counts = {}
     for key, kinds in subjects.items():
         count = {
             k: sum(r["events"] for (kk, _o), r in kinds.items() if kk == k) for k in LEARNING_KINDS
         }
+        counts[key] = count
         if key[0] == "courses.coursepage":
             enrolled, done = count["course.enrolled"], count["course.completed"]
-            courses.append([_name(names, key), enrolled, done, _rate(done, enrolled)])
+            courses.append([_name(names, key), enrolled, done, _rate(done, enrolled), key[1]])
         elif key[0] == "courses.lessonpage":
             lessons.append(
                 [
@@ -357,6 +379,8 @@ def learning(filters: Filters) -> list[Table]:
             )
     courses.sort(key=lambda row: -row[1])
     lessons.sort(key=lambda row: -row[1])
+    funnels = [_funnel(row[0], row[4], row[1], counts) for row in courses[:FUNNELS]]
+    courses = [row[:4] for row in courses]
     tables.append(
         Table(
             str(_("By course")),
@@ -381,6 +405,7 @@ def learning(filters: Filters) -> list[Table]:
             lessons[:50],
         )
     )
+    tables.extend(table for table in funnels if table is not None)
     audience_field = apps.get_model("accounts", "User")._meta.get_field("audience_group")
     audience_names = dict(audience_field.choices)
     by_audience = defaultdict(lambda: [0, 0])
@@ -399,7 +424,44 @@ def learning(filters: Filters) -> list[Table]:
     return tables
 
 
-MAKER_KINDS = ["print.submitted", "print.decided", "print.finished", "studio.processed"]
+# The most enrolled courses get a funnel table each.
+FUNNELS = 3
+
+
+def _funnel(title: str, course_id: str, enrolled: float, counts: dict) -> Table | None:
+    """How far the course's learners got: its live lessons in reading order, each with how
+    often it was opened and completed, and completions as a share of the period's enrolments."""
+    from courses.models import CoursePage
+    from courses.selectors import lessons_of
+
+    course = CoursePage.objects.filter(pk=course_id).first() if course_id.isdigit() else None
+    if course is None:
+        return None
+    rows = []
+    for lesson in lessons_of(course):
+        count = counts.get(("courses.lessonpage", str(lesson.pk)), {})
+        done = count.get("lesson.completed", 0)
+        rows.append([lesson.title, count.get("lesson.viewed", 0), done, _rate(done, enrolled)])
+    return Table(
+        str(_("Funnel through “%(course)s”") % {"course": title}),
+        [
+            str(_("Lesson, in order")),
+            str(_("Opened")),
+            str(_("Completed")),
+            str(_("Completed, of those enrolled (%)")),
+        ],
+        rows,
+        chart_column=3,
+    )
+
+
+MAKER_KINDS = [
+    "print.submitted",
+    "print.decided",
+    "print.started",
+    "print.finished",
+    "studio.processed",
+]
 PRINT_OUTCOMES = {"done": _("Printed"), "failed": _("Failed"), "cancelled": _("Cancelled")}
 
 
@@ -411,6 +473,8 @@ def makerspace(filters: Filters) -> list[Table]:
         (_("Approved"), _count(found, "print.decided", "approved")),
         (_("Rejected"), _count(found, "print.decided", "rejected")),
         (_("Mean hours from submission to decision"), _mean_hours(found, "print.decided")),
+        (_("Prints started"), _count(found, "print.started")),
+        (_("Mean hours from approval to print start"), _mean_hours(found, "print.started")),
         *[(label, _count(found, "print.finished", code)) for code, label in PRINT_OUTCOMES.items()],
         (
             _("Success rate of prints that ended (%)"),

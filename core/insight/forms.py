@@ -66,3 +66,52 @@ class FilterForm(forms.Form):
             audience=data.get("audience") or "",
             district=data.get("district") or "",
         )
+
+
+class AudienceChoiceForm(forms.Form):
+    """A visitor's "I am …" on the recommendations page (a reader's group is in their profile).
+    Anything not on the list is ignored, not an error: the page then shows everyone's choices."""
+
+    audience = forms.ChoiceField(label=_("I am"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import AudienceGroup
+
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].choices = [("", _("Anyone")), *AudienceGroup.choices]
+
+
+class FollowingForm(forms.Form):
+    """What a reader wants to hear about: kinds of event and archive subjects (checkboxes)."""
+
+    event_kinds = forms.MultipleChoiceField(
+        label=_("Kinds of event"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("We tell you when a new one is open for booking."),
+    )
+    topics = forms.TypedMultipleChoiceField(
+        label=_("Learning topics"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("We tell you when a new course or lesson on the topic is published."),
+    )
+    subjects = forms.MultipleChoiceField(
+        label=_("Subjects of Liaohai Memories"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("We tell you when an interview on the subject is published."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from booking.models import EventKind
+        from courses.models import Topic
+        from oral_history.models import Subject
+
+        super().__init__(*args, **kwargs)
+        self.fields["event_kinds"].choices = EventKind.choices
+        self.fields["topics"].choices = list(Topic.objects.values_list("pk", "name"))
+        self.fields["subjects"].choices = [
+            (str(pk), name) for pk, name in Subject.objects.values_list("pk", "name")
+        ]

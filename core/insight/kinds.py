@@ -67,6 +67,12 @@ _KINDS = [
     Kind("print.submitted", "makerspace", _("a 3D print was submitted"), _REVIEW),
     Kind("print.decided", "makerspace", _("staff approved or rejected a 3D print"), _SERVICE),
     Kind(
+        "print.started",
+        "makerspace",
+        _("a 3D print started on a printer, and how long after its approval"),
+        _SERVICE,
+    ),
+    Kind(
         "print.finished",
         "makerspace",
         _("a 3D print ended: printed, failed or cancelled, with its hours and material"),

@@ -69,7 +69,22 @@ class ActivityEvent(models.Model):
         return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+# The dimensions each level of a roll-up keeps (the others hold ""). A dashboard reads the
+# smallest level that has what it groups and filters by: counts per subject need no audience,
+# district or location, and counts per group need no subject, so neither reads rows that are
+# split by the other (with every dimension, a busy year's roll-up is nearly as long as its
+# events).
+LEVELS = {
+    "full": DIMENSIONS,
+    "subject": ("kind", "subject_type", "subject_id", "outcome", "term"),
+    "group": ("kind", "audience", "district", "location", "outcome"),
+}
+# The hourly roll-up's small level: what the weekday × hour heat map reads.
+HOURLY_LEVELS = {"full": DIMENSIONS, "time": ("kind", "location", "outcome")}
+
+
 class _Rollup(models.Model):
+    level = models.CharField(_("level"), max_length=8, default="full")
     kind = models.CharField(_("kind"), max_length=40)
     audience = models.CharField(_("audience group"), max_length=20, blank=True, default="")
     district = models.CharField(_("district"), max_length=20, blank=True, default="")
@@ -98,9 +113,11 @@ class HourlyRollup(_Rollup):
         verbose_name = _("hourly roll-up")
         verbose_name_plural = _("hourly roll-ups")
         constraints = [
-            models.UniqueConstraint(fields=["hour", *DIMENSIONS], name="insight_hourly_unique")
+            models.UniqueConstraint(
+                fields=["hour", "level", *DIMENSIONS], name="insight_hourly_unique"
+            )
         ]
-        indexes = [models.Index(fields=["kind", "hour"], name="insight_hourly_kind_hour")]
+        indexes = [models.Index(fields=["level", "kind", "hour"], name="insight_hourly_kind_hour")]
 
 
 class DailyRollup(_Rollup):
@@ -112,9 +129,24 @@ class DailyRollup(_Rollup):
         verbose_name = _("daily roll-up")
         verbose_name_plural = _("daily roll-ups")
         constraints = [
-            models.UniqueConstraint(fields=["day", *DIMENSIONS], name="insight_daily_unique")
+            models.UniqueConstraint(
+                fields=["day", "level", *DIMENSIONS], name="insight_daily_unique"
+            )
         ]
-        indexes = [models.Index(fields=["kind", "day"], name="insight_daily_kind_day")]
+        indexes = [
+            models.Index(fields=["level", "kind", "day"], name="insight_daily_kind_day"),
+            # A dashboard filtered by group or place reads the full level through these.
+            models.Index(
+                fields=["kind", "audience", "day"],
+                name="insight_daily_audience",
+                condition=models.Q(level="full"),
+            ),
+            models.Index(
+                fields=["kind", "location", "day"],
+                name="insight_daily_location",
+                condition=models.Q(level="full"),
+            ),
+        ]
 
 
 class MonthlyRollup(_Rollup):
@@ -127,9 +159,23 @@ class MonthlyRollup(_Rollup):
         verbose_name = _("monthly roll-up")
         verbose_name_plural = _("monthly roll-ups")
         constraints = [
-            models.UniqueConstraint(fields=["month", *DIMENSIONS], name="insight_monthly_unique")
+            models.UniqueConstraint(
+                fields=["month", "level", *DIMENSIONS], name="insight_monthly_unique"
+            )
         ]
-        indexes = [models.Index(fields=["kind", "month"], name="insight_monthly_kind_month")]
+        indexes = [
+            models.Index(fields=["level", "kind", "month"], name="insight_monthly_kind_month"),
+            models.Index(
+                fields=["kind", "audience", "month"],
+                name="insight_monthly_audience",
+                condition=models.Q(level="full"),
+            ),
+            models.Index(
+                fields=["kind", "location", "month"],
+                name="insight_monthly_location",
+                condition=models.Q(level="full"),
+            ),
+        ]
 
 
 class RollupState(models.Model):
@@ -237,3 +283,53 @@ class YearReviewSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("year in review")
 
+
+class ItemPair(models.Model):
+    """Readers who took up one thing also took up another (为你推荐): how many readers did both,
+    and how alike the two are (the count over the geometric mean of each one's readers).
+    Recomputed as a whole by a beat task from the activity record; only pairs shared by at
+    least INSIGHT_RECOMMEND_MIN_READERS readers are kept, so a pair never points at one person.
+    """
+
+    item_type = models.CharField(_("item type"), max_length=40)
+    item_id = models.CharField(_("item"), max_length=40)
+    other_type = models.CharField(_("other item type"), max_length=40)
+    other_id = models.CharField(_("other item"), max_length=40)
+    readers = models.PositiveIntegerField(_("readers"))
+    score = models.FloatField(_("similarity"))
+
+    class Meta:
+        verbose_name = _("item pair")
+        verbose_name_plural = _("item pairs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item_type", "item_id", "other_type", "other_id"],
+                name="insight_one_item_pair",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_type}:{self.item_id} ~ {self.other_type}:{self.other_id}"
+
+
+class PopularItem(models.Model):
+    """How many readers of an audience group ("" for everyone) took something up lately: what
+    a visitor who has no history yet is shown first."""
+
+    audience = models.CharField(_("audience group"), max_length=20, blank=True, default="")
+    item_type = models.CharField(_("item type"), max_length=40)
+    item_id = models.CharField(_("item"), max_length=40)
+    readers = models.PositiveIntegerField(_("readers"))
+
+    class Meta:
+        verbose_name = _("popular item")
+        verbose_name_plural = _("popular items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audience", "item_type", "item_id"], name="insight_one_popular_item"
+            )
+        ]
+        indexes = [models.Index(fields=["audience", "-readers"], name="insight_popular_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.audience or '*'} {self.item_type}:{self.item_id} {self.readers}"

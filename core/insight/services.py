@@ -21,7 +21,15 @@ from core.tasks import enqueue
 
 from . import partitions
 from .kinds import KINDS
-from .models import DIMENSIONS, ActivityEvent, DataExport, RollupState, YearReview
+from .models import (
+    DIMENSIONS,
+    HOURLY_LEVELS,
+    LEVELS,
+    ActivityEvent,
+    DataExport,
+    RollupState,
+    YearReview,
+)
 
 HOUR = dt.timedelta(hours=1)
 # One beat run rolls up at most this many hours (a week), so a run after a long outage is
@@ -134,16 +142,24 @@ def record_refusal(kind: str, **fields: Any) -> None:
 # --- Roll-ups -----------------------------------------------------------------------------------
 
 _DIMENSIONS_SQL = ", ".join(DIMENSIONS)
-_SUMS_SQL = "events, value_sum, quantity_sum"
+_SUMS = "sum(s.events), sum(s.value_sum), sum(s.quantity_sum)"
+_COLUMNS = f"level, {_DIMENSIONS_SQL}, events, value_sum, quantity_sum"
 
 
-def _same(left: str, right: str) -> str:
-    """SQL: the rows ``left`` and ``right`` have the same dimensions."""
-    return " AND ".join(f"{left}.{name} = {right}.{name}" for name in DIMENSIONS)
+def _same(left: str, right: str, dims: tuple[str, ...] = DIMENSIONS) -> str:
+    """SQL: the rows ``left`` and ``right`` agree on ``dims``."""
+    return " AND ".join(f"{left}.{name} = {right}.{name}" for name in dims)
 
 
-def _dims(alias: str) -> str:
-    return ", ".join(f"{alias}.{name}" for name in DIMENSIONS)
+def _kept(alias: str, dims: tuple[str, ...]) -> str:
+    """SQL: the dimensions of ``alias``, with "" for those a level does not keep."""
+    return ", ".join(
+        f"{alias}.{name}" if name in dims else f"''::varchar AS {name}" for name in DIMENSIONS
+    )
+
+
+def _grouped(alias: str, dims: tuple[str, ...]) -> str:
+    return ", ".join(f"{alias}.{name}" for name in dims)
 
 
 def floor_hour(moment: dt.datetime) -> dt.datetime:
@@ -159,8 +175,9 @@ def roll_up_hour(hour: dt.datetime) -> int:
 @transaction.atomic
 def roll_up_range(start: dt.datetime, end: dt.datetime) -> int:
     """Recount every hour in [start, end) from the raw events; then, in the days and months
-    those hours fall in, recount only the rows of the dimensions those hours had before or have
-    now (the rest of the day cannot have changed), days from hours and months from days.
+    those hours fall in, recount at each level only the rows of the dimensions those hours had
+    before or have now (the rest of the day cannot have changed): days from hours, months
+    from days.
 
     Idempotent: rows are replaced by recounts, never incremented, so running it again gives the
     same numbers. Also the back-fill of a first deploy or a repair (one pass over the range).
@@ -169,39 +186,45 @@ def roll_up_range(start: dt.datetime, end: dt.datetime) -> int:
     start, end = floor_hour(start), floor_hour(end)
     library_zone = timezone.get_current_timezone()
     zone = str(library_zone)
-    local_day = "(h.hour AT TIME ZONE %s)::date"
-    in_range = "h.hour >= %s AND h.hour < %s"
+    hour_day = "(s.hour AT TIME ZONE %s)::date"
     dims = _DIMENSIONS_SQL
     with connection.cursor() as cursor:
         # Two roll-ups of overlapping ranges (two beat processes) queue here.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('insight-rollup'))")
-        # The (day, dimensions) whose daily row may change: those of the hours before ...
+        # The (day, dimensions) whose rows may change: those of the hours before ...
         cursor.execute("DROP TABLE IF EXISTS insight_touched")
         cursor.execute(
             f"CREATE TEMP TABLE insight_touched ON COMMIT DROP AS SELECT DISTINCT "  # noqa: S608
-            f"{local_day} AS day, {_dims('h')} FROM insight_hourlyrollup h WHERE {in_range}",
+            f"{hour_day} AS day, {_kept('s', DIMENSIONS)} FROM insight_hourlyrollup s "
+            f"WHERE s.level = 'full' AND s.hour >= %s AND s.hour < %s",
             [zone, start, end],
         )
         cursor.execute(
             "DELETE FROM insight_hourlyrollup WHERE hour >= %s AND hour < %s", [start, end]
         )
         cursor.execute(
-            f"INSERT INTO insight_hourlyrollup (hour, {dims}, {_SUMS_SQL}) "  # noqa: S608
-            f"SELECT date_trunc('hour', occurred_at), {dims}, count(*), "
+            f"INSERT INTO insight_hourlyrollup (hour, {_COLUMNS}) "  # noqa: S608
+            f"SELECT date_trunc('hour', occurred_at), 'full', {dims}, count(*), "
             f"COALESCE(sum(value), 0), COALESCE(sum(quantity), 0) "
             f"FROM insight_activityevent WHERE occurred_at >= %s AND occurred_at < %s "
             f"GROUP BY date_trunc('hour', occurred_at), {dims}",
             [start, end],
         )
+        for level, kept in HOURLY_LEVELS.items():
+            if level != "full":
+                cursor.execute(
+                    f"INSERT INTO insight_hourlyrollup (hour, {_COLUMNS}) "  # noqa: S608
+                    f"SELECT s.hour, %s, {_kept('s', kept)}, {_SUMS} FROM insight_hourlyrollup s "
+                    f"WHERE s.level = 'full' AND s.hour >= %s AND s.hour < %s "
+                    f"GROUP BY s.hour, {_grouped('s', kept)}",
+                    [level, start, end],
+                )
         # ... and those of the hours now.
         cursor.execute(
-            f"INSERT INTO insight_touched SELECT DISTINCT {local_day}, {_dims('h')} "  # noqa: S608
-            f"FROM insight_hourlyrollup h WHERE {in_range}",
+            f"INSERT INTO insight_touched SELECT DISTINCT {hour_day}, "  # noqa: S608
+            f"{_kept('s', DIMENSIONS)} FROM insight_hourlyrollup s "
+            f"WHERE s.level = 'full' AND s.hour >= %s AND s.hour < %s",
             [zone, start, end],
-        )
-        cursor.execute(
-            f"DELETE FROM insight_dailyrollup d USING insight_touched t "  # noqa: S608
-            f"WHERE d.day = t.day AND {_same('d', 't')}"
         )
         cursor.execute("SELECT min(day), max(day) FROM insight_touched")
         first_day, last_day = cursor.fetchone()
@@ -210,37 +233,62 @@ def roll_up_range(start: dt.datetime, end: dt.datetime) -> int:
             day_end = dt.datetime.combine(
                 last_day + dt.timedelta(days=1), dt.time(), tzinfo=library_zone
             )
-            cursor.execute(
-                f"INSERT INTO insight_dailyrollup (day, {dims}, {_SUMS_SQL}) "  # noqa: S608
-                f"SELECT {local_day}, {_dims('h')}, sum(h.events), sum(h.value_sum), "
-                f"sum(h.quantity_sum) FROM insight_hourlyrollup h WHERE {in_range} AND EXISTS "
-                f"(SELECT 1 FROM insight_touched t WHERE t.day = {local_day} "
-                f"AND {_same('h', 't')}) GROUP BY {local_day}, {_dims('h')}",
-                [zone, day_start, day_end, zone, zone],
-            )
-            # Months from days, for the dimensions touched.
-            cursor.execute(
-                f"DELETE FROM insight_monthlyrollup m USING insight_touched t "  # noqa: S608
-                f"WHERE m.month = date_trunc('month', t.day)::date AND {_same('m', 't')}"
-            )
             month_start = first_day.replace(day=1)
             month_end = partitions.add_months(partitions.month_start(last_day), 1).date()
-            cursor.execute(
-                f"INSERT INTO insight_monthlyrollup (month, {dims}, {_SUMS_SQL}) "  # noqa: S608
-                f"SELECT date_trunc('month', d.day)::date, {_dims('d')}, sum(d.events), "
-                f"sum(d.value_sum), sum(d.quantity_sum) FROM insight_dailyrollup d "
-                f"WHERE d.day >= %s AND d.day < %s AND EXISTS (SELECT 1 FROM insight_touched t "
-                f"WHERE date_trunc('month', t.day) = date_trunc('month', d.day) "
-                f"AND {_same('d', 't')}) GROUP BY date_trunc('month', d.day), {_dims('d')}",
-                [month_start, month_end],
-            )
+            for level, kept in LEVELS.items():
+                _roll_up_level(
+                    cursor,
+                    level=level,
+                    kept=kept,
+                    zone=zone,
+                    days=(day_start, day_end),
+                    months=(month_start, month_end),
+                )
         cursor.execute("DROP TABLE insight_touched")
         cursor.execute(
             "SELECT COALESCE(sum(events), 0) FROM insight_hourlyrollup "
-            "WHERE hour >= %s AND hour < %s",
+            "WHERE level = 'full' AND hour >= %s AND hour < %s",
             [start, end],
         )
         return int(cursor.fetchone()[0])
+
+
+def _roll_up_level(cursor, *, level: str, kept: tuple[str, ...], zone: str, days, months) -> None:
+    """Recount one level's daily and monthly rows for the touched dimensions it keeps."""
+    hour_day = "(s.hour AT TIME ZONE %s)::date"
+    cursor.execute("DROP TABLE IF EXISTS insight_touched_level")
+    cursor.execute(
+        f"CREATE TEMP TABLE insight_touched_level ON COMMIT DROP AS "  # noqa: S608
+        f"SELECT DISTINCT t.day, {_kept('t', kept)} FROM insight_touched t"
+    )
+    cursor.execute(
+        f"DELETE FROM insight_dailyrollup d USING insight_touched_level t "  # noqa: S608
+        f"WHERE d.level = %s AND d.day = t.day AND {_same('d', 't', kept)}",
+        [level],
+    )
+    cursor.execute(
+        f"INSERT INTO insight_dailyrollup (day, {_COLUMNS}) "  # noqa: S608
+        f"SELECT {hour_day}, %s, {_kept('s', kept)}, {_SUMS} FROM insight_hourlyrollup s "
+        f"WHERE s.level = 'full' AND s.hour >= %s AND s.hour < %s AND EXISTS "
+        f"(SELECT 1 FROM insight_touched_level t WHERE t.day = {hour_day} "
+        f"AND {_same('s', 't', kept)}) GROUP BY {hour_day}, {_grouped('s', kept)}",
+        [zone, level, *days, zone, zone],
+    )
+    cursor.execute(
+        f"DELETE FROM insight_monthlyrollup m USING insight_touched_level t "  # noqa: S608
+        f"WHERE m.level = %s AND m.month = date_trunc('month', t.day)::date "
+        f"AND {_same('m', 't', kept)}",
+        [level],
+    )
+    cursor.execute(
+        f"INSERT INTO insight_monthlyrollup (month, {_COLUMNS}) "  # noqa: S608
+        f"SELECT date_trunc('month', s.day)::date, %s, {_kept('s', kept)}, {_SUMS} "
+        f"FROM insight_dailyrollup s WHERE s.level = %s AND s.day >= %s AND s.day < %s "
+        f"AND EXISTS (SELECT 1 FROM insight_touched_level t "
+        f"WHERE date_trunc('month', t.day) = date_trunc('month', s.day) "
+        f"AND {_same('s', 't', kept)}) GROUP BY date_trunc('month', s.day), {_grouped('s', kept)}",
+        [level, level, *months],
+    )
 
 
 def closed_before(now: dt.datetime) -> dt.datetime:

@@ -36,3 +36,11 @@ def year_reviews() -> int:
 
     year = review.due_year()
     return review.generate_all(year=year) if year else 0
+
+
+@shared_task(base=IdempotentTask, name="insight.tasks.recommendations")
+def recommendations() -> dict:
+    """Nightly: what readers take up together, and what each audience group takes up."""
+    from . import recommendations as recommending
+
+    return recommending.compute()

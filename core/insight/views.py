@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,6 +28,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "raw_months": settings.INSIGHT_RAW_MONTHS,
             "person_months": settings.INSIGHT_PERSON_MONTHS,
             "export_days": services.EXPORT_DAYS,
+            "recommend_months": settings.INSIGHT_RECOMMEND_MONTHS,
+            "recommend_readers": settings.INSIGHT_RECOMMEND_MIN_READERS,
         },
     )
 
@@ -122,3 +125,73 @@ def shared_card(request: HttpRequest, token: str) -> HttpResponse:
     if found is None or reviews.shown_review(found.user) is None:
         raise Http404
     return _png(reviews.card_png(found), public=True)
+
+
+@require_GET
+def for_you(request: HttpRequest) -> HttpResponse:
+    """为你推荐: a reader's next courses, events and interviews, each with its reason; a
+    visitor chooses an audience group and sees what that group takes up."""
+    from accounts.models import AudienceGroup
+
+    from . import recommendations
+    from .forms import AudienceChoiceForm
+
+    form = AudienceChoiceForm(request.GET or None)
+    audience = form.cleaned_data["audience"] if form.is_valid() else ""
+    sections = recommendations.for_reader(request.user, audience=audience)
+    titles = {
+        recommendations.COURSE: _("Courses"),
+        recommendations.EVENT: _("Events"),
+        recommendations.INTERVIEW: _("Interviews in Liaohai Memories"),
+    }
+    group = request.user.audience_group if request.user.is_authenticated else audience
+    return render(
+        request,
+        "insight/for_you.html",
+        {
+            "form": form,
+            "sections": [(titles[code], items) for code, items in sections.items()],
+            "group_label": dict(AudienceGroup.choices).get(group or "", ""),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def following(request: HttpRequest) -> HttpResponse:
+    """我的关注: the kinds of event and archive subjects a reader asked to hear about (learning
+    paths and topics are followed from their own pages and listed here too)."""
+    from core import interests
+    from core.models import InterestTopic
+    from courses.selectors import subscriptions_of
+    from courses.services import set_followed_topics
+
+    from .forms import FollowingForm
+
+    topics = {"event_kinds": InterestTopic.EVENT_KIND, "subjects": InterestTopic.ARCHIVE_SUBJECT}
+    if request.method == "POST":
+        form = FollowingForm(request.POST)
+        if form.is_valid():
+            with transaction.atomic():
+                for field, topic in topics.items():
+                    interests.set_following(
+                        user=request.user, topic=topic, keys=form.cleaned_data[field]
+                    )
+                set_followed_topics(user=request.user, topic_ids=form.cleaned_data["topics"])
+            messages.success(
+                request, _("Saved. We will tell you once when something new is published.")
+            )
+            return redirect("insight:following")
+    subscriptions = list(subscriptions_of(request.user))
+    if request.method == "GET":
+        initial = {
+            field: sorted(interests.following(request.user, topic))
+            for field, topic in topics.items()
+        }
+        initial["topics"] = [s.topic_id for s in subscriptions if s.topic_id]
+        form = FollowingForm(initial=initial)
+    return render(
+        request,
+        "insight/following.html",
+        {"form": form, "paths": [s.path for s in subscriptions if s.path_id]},
+    )

@@ -203,3 +203,34 @@ def test_a_period_counts_whole_months_and_the_days_at_its_ends_exactly_once(star
         ([f"词{n}", n] for n, day in enumerate(days, start=1) if start <= day <= end),
         key=lambda row: -row[1],
     )
+
+
+def test_the_learning_dashboard_shows_each_courses_funnel_in_reading_order():
+    from django.utils import translation
+
+    from core.insight import dashboards
+    from courses.tests.factories import course, lessons_of
+
+    taught = course(title="智能手机入门")
+    lessons = lessons_of(taught)
+    assert len(lessons) == 2
+    readers = [UserFactory(), UserFactory()]
+    for reader in readers:
+        services.record("course.enrolled", user=reader, subject=taught)
+    for reader in readers:
+        services.record("lesson.viewed", user=reader, subject=lessons[0])
+        services.record("lesson.completed", user=reader, subject=lessons[0])
+    # The second lesson is reached by one, and opened twice by them.
+    services.record("lesson.viewed", user=readers[0], subject=lessons[1])
+    services.record("lesson.viewed", user=readers[0], subject=lessons[1])
+    services.record("lesson.completed", user=readers[0], subject=lessons[1])
+    roll_up_recent()
+    today = timezone.localdate()
+    with translation.override("zh-hans"):
+        tables = dashboards.learning(dashboards.Filters(today - dt.timedelta(days=1), today))
+    [funnel] = [t for t in tables if t.title == "“智能手机入门”的学习漏斗"]
+    assert funnel.rows == [
+        [lessons[0].title, 2, 2, 100.0],
+        [lessons[1].title, 2, 1, 50.0],
+    ]
+    assert [row[0] for row in funnel.rows] == [lesson.title for lesson in lessons]

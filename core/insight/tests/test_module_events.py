@@ -169,6 +169,33 @@ def test_print_jobs_record_submission_decision_and_end():
     assert [(e.outcome, e.person_id) for e in events("print.finished")] == [("cancelled", maker.pk)]
 
 
+def test_a_print_start_records_its_printer_and_the_wait_since_approval():
+    from makerspace import services
+    from makerspace.models import PrintJob
+    from makerspace.tests.factories import SHORT_GCODE, PrinterFactory, certified_maker, upload
+
+    printer = PrinterFactory()
+    maker = certified_maker(printer.equipment.resource.required_qualification)
+    technician = UserFactory()
+    technician.user_permissions.add(Permission.objects.get(codename="run_print_farm"))
+    job = services.submit_job(
+        owner=maker,
+        upload=upload(SHORT_GCODE),
+        request=services.JobRequest(title="支架", profile="virtual", material="PLA"),
+    )
+    services.confirm_job(job=job, user=maker)
+    services.approve_job(job=job, by=technician)
+    PrintJob.objects.filter(pk=job.pk).update(approved_at=timezone.now() - timedelta(hours=3))
+    services.schedule()
+    job.refresh_from_db()
+    seen = services.Observed(state="printing", text="Printing", file_name=job.remote_name)
+    services.reconcile(printer, seen)
+    services.reconcile(printer, seen)  # seen again while printing: still one start
+    [started] = events("print.started")
+    assert (started.subject_type, started.subject_id) == ("makerspace.printer", str(printer.pk))
+    assert started.person_id == maker.pk and 2.9 < started.value < 3.1
+
+
 # --- Readers' works ----------------------------------------------------------------------------
 
 

@@ -96,6 +96,8 @@ def test_the_rows_that_make_a_copy_are_pinned():
             "booking.calendarfeed.user",
             "booking.userqualification.user",
             "booking.waitlistentry.user",
+            "core.interest.user",
+            "core.interestnotice.user",
             "core.notification.user",
             "courses.assertion.user",
             "courses.certificate.user",
@@ -176,7 +178,12 @@ def test_the_my_data_page_asks_for_a_copy_in_chinese(s3_endpoint):
     assert DataExport.objects.filter(user=reader, status="pending").count() == 1
 
 
-@override_settings(INSIGHT_RAW_MONTHS=18, INSIGHT_PERSON_MONTHS=13)
+@override_settings(
+    INSIGHT_RAW_MONTHS=18,
+    INSIGHT_PERSON_MONTHS=13,
+    INSIGHT_RECOMMEND_MONTHS=7,
+    INSIGHT_RECOMMEND_MIN_READERS=5,
+)
 def test_the_privacy_page_is_made_from_the_catalogue_and_the_settings():
     from django.utils import translation
 
@@ -184,6 +191,7 @@ def test_the_privacy_page_is_made_from_the_catalogue_and_the_settings():
 
     html = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(reverse("insight:privacy")).content.decode()
     assert "18 个月" in html and "13 个月" in html
+    assert "最近 7 个月" in html and "至少 5 位读者" in html
     for kind in KINDS.values():
         with translation.override("en"):
             english = str(kind.label)

@@ -14,6 +14,8 @@ from hypothesis.extra.django import TestCase
 from accounts.tests.factories import UserFactory
 from core.insight import partitions, services
 from core.insight.models import (
+    HOURLY_LEVELS,
+    LEVELS,
     ActivityEvent,
     DailyRollup,
     HourlyRollup,
@@ -133,32 +135,40 @@ class RollupEqualsDirectCount(TestCase):
         )
 
     def _assert_counts_equal(self, drawn: list[dict]) -> None:
-        expected: dict[str, Counter] = {"hour": Counter(), "day": Counter(), "month": Counter()}
-        values: dict[tuple, float] = defaultdict(float)
-        for e in drawn:
-            moment = self.start + dt.timedelta(minutes=e["minute"])
-            key = (
-                e["kind"], e["audience"], e["district"], str(e["subject"] or ""), e["outcome"],
-                e["term"],
-            )  # fmt: skip
-            expected["hour"][(moment.replace(minute=0), *key)] += 1
-            expected["day"][(moment.date(), *key)] += 1
-            expected["month"][(moment.date().replace(day=1), *key)] += 1
-            values[(moment.date().replace(day=1), *key)] += e["value"] or 0
+        """Every level of every roll-up equals a direct count of the events, with the
+        dimensions the level does not keep left empty."""
+        names = ("kind", "audience", "district", "subject_id", "outcome", "term")
 
-        def dims(r):
-            return (r.kind, r.audience, r.district, r.subject_id, r.outcome, r.term)
+        def dims(row, kept) -> tuple:
+            return tuple(getattr(row, n) if n in kept else "" for n in names)
 
-        found_hours = Counter(
-            {(r.hour.astimezone(SHANGHAI), *dims(r)): r.events for r in HourlyRollup.objects.all()}
-        )
-        found_days = Counter({(r.day, *dims(r)): r.events for r in DailyRollup.objects.all()})
-        months = {(r.month, *dims(r)): r for r in MonthlyRollup.objects.all()}
-        assert found_hours == expected["hour"]
-        assert found_days == expected["day"]
-        assert Counter({k: r.events for k, r in months.items()}) == expected["month"]
-        for key, total in values.items():
-            assert months[key].value_sum == pytest.approx(total)
+        def grain(moment: dt.datetime, table: str):
+            return {
+                "hour": moment.replace(minute=0),
+                "day": moment.date(),
+                "month": moment.date().replace(day=1),
+            }[table]
+
+        tables = {"hour": (HourlyRollup, HOURLY_LEVELS), "day": (DailyRollup, LEVELS)}
+        tables["month"] = (MonthlyRollup, LEVELS)
+        for table, (model, levels) in tables.items():
+            for level, kept in levels.items():
+                expected: Counter = Counter()
+                values: dict[tuple, float] = defaultdict(float)
+                for e in drawn:
+                    moment = self.start + dt.timedelta(minutes=e["minute"])
+                    event = dict(e, subject_id=str(e["subject"] or ""))
+                    key = (grain(moment, table), *(event[n] if n in kept else "" for n in names))
+                    expected[key] += 1
+                    values[key] += e["value"] or 0
+                rows = {}
+                for row in model.objects.filter(level=level):
+                    moment = getattr(row, table)
+                    at_ = moment.astimezone(SHANGHAI) if table == "hour" else moment
+                    rows[(at_, *dims(row, kept))] = row
+                assert Counter({k: r.events for k, r in rows.items()}) == expected, (table, level)
+                for key, total in values.items():
+                    assert rows[key].value_sum == pytest.approx(total), (table, level, key)
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
@@ -196,8 +206,8 @@ def test_closed_hours_are_rolled_up_once_with_a_watermark(db):
     assert services.rolled_until() == at(2026, 12, 2, 10, 0)
     assert services.roll_up_closed_hours(now=at(2026, 12, 2, 11, 5)) == 0
     assert services.roll_up_closed_hours(now=at(2026, 12, 2, 12, 10)) == 2
-    assert sum(HourlyRollup.objects.values_list("events", flat=True)) == 3
-    assert DailyRollup.objects.get().events == 3
+    assert sum(HourlyRollup.objects.filter(level="full").values_list("events", flat=True)) == 3
+    assert DailyRollup.objects.get(level="full").events == 3
 
 
 def test_a_long_outage_is_caught_up_a_week_at_a_time(db):
@@ -223,7 +233,7 @@ def test_retention_drops_exactly_the_months_past_it_and_keeps_the_counts(db):
     RollupState.objects.filter(id=1).update(rolled_until=at(2026, 12, 2, 11))
     for hour in ActivityEvent.objects.values_list("occurred_at", flat=True):
         services.roll_up_hour(hour)
-    before = sum(DailyRollup.objects.values_list("events", flat=True))
+    before = sum(DailyRollup.objects.filter(level="full").values_list("events", flat=True))
     report = services.maintain(now=now)
     # Three months of raw events: October, November, December.
     assert report["dropped"] == [
@@ -235,7 +245,8 @@ def test_retention_drops_exactly_the_months_past_it_and_keeps_the_counts(db):
         e.astimezone(SHANGHAI) for e in ActivityEvent.objects.values_list("occurred_at", flat=True)
     )
     assert kept == [at(2026, 10, 1), at(2026, 11, 1), at(2026, 12, 1)]
-    assert sum(DailyRollup.objects.values_list("events", flat=True)) == before == 7
+    full = DailyRollup.objects.filter(level="full")
+    assert sum(full.values_list("events", flat=True)) == before == 7
     # The link to the person is kept for two months: November and December.
     assert sorted(
         e.astimezone(SHANGHAI).month
@@ -272,7 +283,7 @@ def test_forgetting_a_reader_removes_their_events_and_keeps_the_counts(db):
     assert not ActivityEvent.objects.filter(actor=services.pseudonym(reader.pk)).exists()
     services.roll_up_closed_hours(now=at(2026, 12, 2, 12, 0))
     totals = Counter()
-    for row in DailyRollup.objects.all():
+    for row in DailyRollup.objects.filter(level="full"):
         totals[row.kind] += row.events
     assert totals == {
         "course.enrolled": 2,

@@ -2,6 +2,7 @@
 
 Each app that has demo content provides ``<app>/demo.py`` with a ``seed()`` function returning
 lines to print; they run in INSTALLED_APPS order, so pages can link to what earlier apps made.
+A module that sets ``SEED_LAST = True`` (demo activity over everyone's content) runs after all.
 """
 
 from importlib import import_module
@@ -27,17 +28,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         only = set(options["only"] or [])
+        modules = []
         for config in apps.get_app_configs():
             if only and config.label not in only:
                 continue
             module_name = f"{config.name}.demo"
-            in_project = Path(config.path).is_relative_to(settings.BASE_DIR / config.name)
-            if in_project and find_spec(module_name):
-                with transaction.atomic():
-                    lines = import_module(module_name).seed() or []
-                self.stdout.write(self.style.SUCCESS(f"[{config.label}] demo content loaded"))
-                for line in lines:
-                    self.stdout.write(f"  {line}")
+            # The project's own apps (``core.insight`` lives in core/insight/).
+            top = settings.BASE_DIR / config.name.split(".")[0]
+            if Path(config.path).is_relative_to(top) and find_spec(module_name):
+                modules.append((config.label, import_module(module_name)))
+        modules.sort(key=lambda found: getattr(found[1], "SEED_LAST", False))
+        for label, module in modules:
+            with transaction.atomic():
+                lines = module.seed() or []
+            self.stdout.write(self.style.SUCCESS(f"[{label}] demo content loaded"))
+            for line in lines:
+                self.stdout.write(f"  {line}")
         # Demo rows are often made with bulk writes that send no signals: index them all.
         from core import search
 

@@ -1,0 +1,85 @@
+"""Demo activity: a month of what forty made-up readers did with the demo courses, events and
+interviews, so the dashboards have numbers and 为你推荐 has pairs to follow.
+
+The readers exist only as pseudonyms in the activity record (no accounts), so their events are
+told apart and replaced on every run. The demo reader (王秀兰) completed the first course, so
+her page shows suggestions that follow on from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from . import recommendations, services
+from .models import ActivityEvent
+
+SEED_LAST = True
+# Made-up readers' ids in the pseudonym (no account has a negative id).
+FIRST_ID = -1000
+READERS = 40
+GROUPS = ["senior", "senior", "senior", "adult", "job_seeker", "child", "migrant_worker", ""]
+
+
+def seed() -> list[str]:
+    from accounts.models import User
+    from booking.models import Event
+    from courses.models import CoursePage, Enrolment
+    from oral_history import selectors as archive
+
+    courses = list(CoursePage.objects.live().public().order_by("path")[:4])
+    interviews = list(
+        archive.playable_by_anyone(archive.visible_interviews(AnonymousUser())).order_by("pk")[:3]
+    )
+    events = list(Event.objects.filter(is_cancelled=False).order_by("series_id", "starts_at"))
+    series_events = [e for e in events if e.series_id][:1]
+    one_off = [e for e in events if not e.series_id][:3]
+    if not courses:
+        return ["no demo courses: nothing to do"]
+
+    actors = [services.pseudonym(FIRST_ID - n) for n in range(READERS)]
+    ActivityEvent.objects.filter(actor__in=actors).delete()
+    now = timezone.now()
+    chance = random.Random(20261202)  # noqa: S311 - demo figures, the same on every run
+    written = []
+    for n, actor in enumerate(actors):
+        group = GROUPS[n % len(GROUPS)]
+        # Two habits: seniors learn the phone course and then the next, and listen to the
+        # archive; others book the workshops and print.
+        taken = [("course.enrolled", courses[0])]
+        if n % 4 != 3 and len(courses) > 1:
+            taken += [("course.completed", courses[0]), ("course.enrolled", courses[1])]
+        if group == "senior" and interviews:
+            taken.append(("interview.played", interviews[n % len(interviews)]))
+        if series_events and n % 2 == 0:
+            taken.append(("booking.created", series_events[0]))
+        if one_off and n % 3 == 0:
+            taken.append(("booking.created", one_off[n % len(one_off)]))
+        if len(courses) > 2 and n % 5 == 0:
+            taken.append(("course.enrolled", courses[2]))
+        for kind, subject in taken:
+            event = services.event_for(
+                kind, subject=subject, at=now - dt.timedelta(hours=chance.randint(2, 24 * 28))
+            )
+            event.actor, event.audience = actor, group
+            if kind == "interview.played":
+                event.value, event.quantity = float(chance.randint(60, 900)), 1.0
+            written.append(event)
+    ActivityEvent.objects.bulk_create(written)
+
+    reader = User.objects.filter(email="reader@demo.liaotu.cn").first()
+    if reader is not None:
+        Enrolment.objects.update_or_create(
+            user=reader,
+            course=courses[0],
+            defaults={"completed_at": now - dt.timedelta(days=3)},
+        )
+    services.roll_up_range(now - dt.timedelta(days=29), services.floor_hour(now))
+    found = recommendations.compute(now=now)
+    return [
+        f"{len(written)} activity events of {READERS} made-up readers",
+        f"{found['pairs']} item pairs and {found['popular']} popular items for 为你推荐",
+    ]

@@ -221,8 +221,8 @@ def _available(
             if event.audiences and audience not in event.audiences:
                 continue
             key = (SERIES, str(event.series_id)) if event.series_id else (EVENT, str(event.pk))
-            if key in found:
-                continue  # the series' next occurrence is enough
+            if key in found or key in exclude:
+                continue  # the series' next occurrence is enough; a series they booked, known
             found[key] = Suggestion(
                 EVENT,
                 event.title,
@@ -317,7 +317,9 @@ def for_reader(user, *, audience: str = "", per_section: int = 4) -> dict[str, l
 
     # 3. Events: what comes up soon and is open to them, if the lists left room.
     if len(sections[EVENT]) < per_section:
-        _fill_with_soon(sections, seen, user=user, audience=audience, per_section=per_section)
+        _fill_with_soon(
+            sections, seen | taken, user=user, audience=audience, per_section=per_section
+        )
     return sections
 
 

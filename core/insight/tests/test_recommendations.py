@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from booking.models import EventSeries
-from booking.tests.factories import EventFactory, local
+from booking.tests.factories import EventFactory, LocationFactory, local
 from core.insight import partitions, recommendations, services
 from core.insight.models import ActivityEvent, ItemPair, PopularItem
 from courses.models import Enrolment
@@ -223,3 +223,27 @@ def test_the_page_costs_the_same_queries_however_long_the_history():
         services.record("interview.played", user=reader, subject=interview)
     assert queries() == few
     assert ActivityEvent.objects.filter(person_id=reader.pk).count() == 3
+
+
+def test_a_series_the_reader_booked_is_not_suggested_again_at_its_next_date():
+    from booking.models import Booking
+
+    series = EventSeries.objects.create(
+        title="银龄智能手机课", kind="class", location=LocationFactory(), capacity=5,
+        weekdays=[1], start_time=dt.time(9), duration_minutes=60,
+        first_date=dt.date(2026, 1, 1), last_date=dt.date(2027, 3, 1),
+    )  # fmt: skip
+    booked = EventFactory(series=series, title=series.title, starts_at=local(2, 9))
+    EventFactory(series=series, title=series.title, starts_at=local(9, 9))
+    EventFactory(title="剪纸讲座", starts_at=local(4, 9))
+    reader = UserFactory(audience_group="senior")
+    Booking.objects.create(
+        user=reader,
+        event=booked,
+        starts_at=booked.starts_at,
+        ends_at=booked.ends_at,
+        blocked_until=booked.ends_at,
+        status="confirmed",
+    )
+    events = recommendations.for_reader(reader)[recommendations.EVENT]
+    assert [item.title for item in events] == ["剪纸讲座"]

@@ -79,7 +79,27 @@ def seed() -> list[str]:
         )
     services.roll_up_range(now - dt.timedelta(days=29), services.floor_hour(now))
     found = recommendations.compute(now=now)
+    reviews = _year_so_far(now)
     return [
         f"{len(written)} activity events of {READERS} made-up readers",
         f"{found['pairs']} item pairs and {found['popular']} popular items for 为你推荐",
+        f"{reviews} years in review of this year so far, shown from today",
     ]
+
+
+def _year_so_far(now: dt.datetime) -> int:
+    """The demo shows this year so far as the year in review, so the page and its card can be
+    seen at once; a library sets the past year and its day in the admin instead."""
+    from wagtail.models import Site
+
+    from . import review
+    from .models import YearReviewSettings
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return 0
+    chosen = YearReviewSettings.for_site(site)
+    today = timezone.localdate()
+    chosen.year, chosen.opens_on = today.year, today
+    chosen.save()
+    return review.generate_all(year=today.year)

@@ -117,7 +117,15 @@ class HourlyRollup(_Rollup):
                 fields=["hour", "level", *DIMENSIONS], name="insight_hourly_unique"
             )
         ]
-        indexes = [models.Index(fields=["level", "kind", "hour"], name="insight_hourly_kind_hour")]
+        indexes = [
+            models.Index(fields=["level", "kind", "hour"], name="insight_hourly_kind_hour"),
+            # The heat map of one audience group reads the full level through this.
+            models.Index(
+                fields=["kind", "audience", "hour"],
+                name="insight_hourly_audience",
+                condition=models.Q(level="full"),
+            ),
+        ]
 
 
 class DailyRollup(_Rollup):

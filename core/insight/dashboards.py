@@ -380,6 +380,7 @@ def learning(filters: Filters) -> list[Table]:
     courses.sort(key=lambda row: -row[1])
     lessons.sort(key=lambda row: -row[1])
     funnels = [_funnel(row[0], row[4], row[1], counts) for row in courses[:FUNNELS]]
+    by_path = _by_path(counts)
     courses = [row[:4] for row in courses]
     tables.append(
         Table(
@@ -405,6 +406,18 @@ def learning(filters: Filters) -> list[Table]:
             lessons[:50],
         )
     )
+    tables.append(
+        Table(
+            str(_("By learning path")),
+            [
+                str(_("Learning path")),
+                str(_("Enrolled")),
+                str(_("Completed")),
+                str(_("Completion rate (%)")),
+            ],
+            by_path,
+        )
+    )
     tables.extend(table for table in funnels if table is not None)
     audience_field = apps.get_model("accounts", "User")._meta.get_field("audience_group")
     audience_names = dict(audience_field.choices)
@@ -422,6 +435,23 @@ def learning(filters: Filters) -> list[Table]:
         )
     )
     return tables
+
+
+def _by_path(counts: dict) -> list[list]:
+    """Enrolments in and completions of each live path's courses (a course on two paths counts
+    on both: each path's row says how its own courses went)."""
+    from courses.models import PathCourse
+
+    totals: dict[int, list] = {}
+    for link in PathCourse.objects.filter(path__live=True).select_related("path"):
+        row = totals.setdefault(link.path_id, [link.path.title, 0, 0])
+        count = counts.get(("courses.coursepage", str(link.course_id)), {})
+        row[1] += count.get("course.enrolled", 0)
+        row[2] += count.get("course.completed", 0)
+    rows = [
+        [title, enrolled, done, _rate(done, enrolled)] for title, enrolled, done in totals.values()
+    ]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
 # The most enrolled courses get a funnel table each.

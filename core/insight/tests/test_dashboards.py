@@ -209,9 +209,11 @@ def test_the_learning_dashboard_shows_each_courses_funnel_in_reading_order():
     from django.utils import translation
 
     from core.insight import dashboards
-    from courses.tests.factories import course, lessons_of
+    from courses.tests.factories import course, lessons_of, path_with
 
     taught = course(title="智能手机入门")
+    other = course(title="网上挂号")
+    path_with(taught, other)
     lessons = lessons_of(taught)
     assert len(lessons) == 2
     readers = [UserFactory(), UserFactory()]
@@ -229,6 +231,8 @@ def test_the_learning_dashboard_shows_each_courses_funnel_in_reading_order():
     with translation.override("zh-hans"):
         tables = dashboards.learning(dashboards.Filters(today - dt.timedelta(days=1), today))
     [funnel] = [t for t in tables if t.title == "“智能手机入门”的学习漏斗"]
+    [paths] = [t for t in tables if t.title == "按学习路径"]
+    assert paths.rows == [["老年人智能手机入门", 2, 0, 0.0]]
     assert funnel.rows == [
         [lessons[0].title, 2, 2, 100.0],
         [lessons[1].title, 2, 1, 50.0],

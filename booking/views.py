@@ -111,11 +111,18 @@ def _refusal(
     }
 
 
+RESOURCES_PER_PAGE = 30
+
+
 def index(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in ResourceKind.values:
         kind = ""
-    resources = selectors.bookable_resources(kind=kind)
+    # A page of resources at a time: a library with hundreds of rooms and machines lists them
+    # in pages, with the kind filter kept across them.
+    resources = Paginator(selectors.bookable_resources(kind=kind), RESOURCES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     events = selectors.upcoming_events()[:12]
     context = {"resources": resources, "events": events, "kinds": ResourceKind.choices}
     context["kind"] = kind

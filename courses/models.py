@@ -124,10 +124,18 @@ class LearningPathPage(Page):
     class Meta:
         verbose_name = _("learning path")
 
+    # A long path lists its courses a page at a time.
+    COURSES_PER_PAGE = 20
+
     def courses(self) -> list[CoursePage]:
-        return [item.course.specific for item in self.path_courses.select_related("course")]
+        """The path's courses in its order, in one query however many there are."""
+        order = list(self.path_courses.values_list("course_id", flat=True))
+        found = CoursePage.objects.in_bulk(order)
+        return [found[pk] for pk in order if pk in found]
 
     def get_context(self, request, *args, **kwargs):
+        from django.core.paginator import Paginator
+
         from . import selectors
 
         context = super().get_context(request, *args, **kwargs)
@@ -135,9 +143,11 @@ class LearningPathPage(Page):
         labels = dict(AudienceGroup.choices)
         context["audience_labels"] = [labels.get(a, a) for a in self.audiences]
         courses = self.courses()
-        progress = selectors.courses_progress(user=user, courses=courses)
-        context["courses"] = [(course, progress[course.pk]) for course in courses]
-        context["progress"] = selectors.path_progress(progress=progress)
+        page = Paginator(courses, self.COURSES_PER_PAGE).get_page(request.GET.get("page"))
+        progress = selectors.courses_progress(user=user, courses=list(page))
+        context["courses"] = [(course, progress[course.pk]) for course in page]
+        context["courses_page"] = page
+        context["progress"] = selectors.path_progress_of(user=user, courses=courses)
         context["subscribed"] = (
             user.is_authenticated and Subscription.objects.filter(user=user, path=self).exists()
         )

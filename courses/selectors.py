@@ -130,10 +130,14 @@ def progress_by_lesson(*, user: User, lessons) -> dict[int, LessonProgress]:
     return {p.lesson_id: p for p in LessonProgress.objects.filter(user=user, lesson__in=lessons)}
 
 
-def path_progress(*, progress: dict[int, CourseProgress]) -> CourseProgress:
-    """A path's progress from its courses' progress: courses completed of all."""
-    done = sum(1 for item in progress.values() if item.completed)
-    return CourseProgress(done, len(progress), bool(progress) and done == len(progress))
+def path_progress_of(*, user: User, courses: list[CoursePage]) -> CourseProgress:
+    """A path's progress: its courses the reader completed, of all (one query)."""
+    done = 0
+    if user.is_authenticated and courses:
+        done = Enrolment.objects.filter(
+            user=user, course__in=courses, completed_at__isnull=False
+        ).count()
+    return CourseProgress(done, len(courses), bool(courses) and done == len(courses))
 
 
 def continue_learning(user: User) -> list[Enrolment]:

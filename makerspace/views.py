@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,15 +33,20 @@ farm_required = permission_required("makerspace.run_print_farm", raise_exception
 # --- Public catalogue ------------------------------------------------------------------------
 
 
+EQUIPMENT_PER_PAGE = 24
+
+
 def index(request: HttpRequest) -> HttpResponse:
-    equipment = list(selectors.equipment_list())
+    # A page of equipment at a time (by kind, then name), grouped by kind within the page.
+    ordered = selectors.equipment_list().order_by("kind", "sort_order", "name", "pk")
+    page = Paginator(ordered, EQUIPMENT_PER_PAGE).get_page(request.GET.get("page"))
     groups: dict[str, list[Equipment]] = {}
-    for item in equipment:
+    for item in page:
         groups.setdefault(item.get_kind_display(), []).append(item)
     return render(
         request,
         "makerspace/index.html",
-        {"groups": groups, "trainings": selectors.trainings()},
+        {"groups": groups, "page": page, "trainings": selectors.trainings()},
     )
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("narrators/", views.narrators, name="narrators"),
     path("narrators/<int:pk>/", views.narrator_detail, name="narrator"),
     path("collections/<slug:slug>/", views.collection_detail, name="collection"),
+    path("subjects/", views.subjects, name="subjects"),
     path("subjects/<str:slug>/", views.subject_detail, name="subject"),
     path("places/", views.places, name="places"),
     path("timeline/", views.timeline, name="timeline"),

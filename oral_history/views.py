@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -106,11 +107,31 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "recent": interviews.order_by("-created_at")[:6],
             "collections": Collection.objects.all(),
-            "subjects": Subject.objects.filter(
-                interview__in=selectors.visible_interviews(request.user)
-            ).distinct(),
+            "subjects": _subjects_with_interviews(request)[:SUBJECTS_ON_INDEX],
+            "subjects_total": _subjects_with_interviews(request).count(),
         },
     )
+
+
+# The archive's front page shows the subjects with the most interviews; all are on their page.
+SUBJECTS_ON_INDEX = 30
+SUBJECTS_PER_PAGE = 60
+
+
+def _subjects_with_interviews(request: HttpRequest):
+    visible = selectors.visible_interviews(request.user)
+    return (
+        Subject.objects.filter(interview__in=visible)
+        .annotate(interviews=Count("interview", filter=Q(interview__in=visible), distinct=True))
+        .order_by("-interviews", "name", "pk")
+    )
+
+
+def subjects(request: HttpRequest) -> HttpResponse:
+    page = Paginator(
+        _subjects_with_interviews(request).order_by("name", "pk"), SUBJECTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(request, "oral_history/subjects.html", {"page": page})
 
 
 # Latin letters and spaces only: what someone types in pinyin or as initials (zhinengshouji, znsj).

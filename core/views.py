@@ -41,12 +41,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(report, status=200 if healthy else 503)
 
 
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+def safe_next(request: HttpRequest, candidate: str | None, default: str = "/") -> str:
+    """Where to send the reader back to: ``candidate`` if it is on this site, else ``default``."""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return "/"
+    return default
 
 
 @require_POST
@@ -57,7 +58,7 @@ def display_preferences(request: HttpRequest) -> HttpResponse:
     preferences = DisplayPreferences(
         large_text=form.cleaned_data["large_text"], high_contrast=form.cleaned_data["high_contrast"]
     )
-    response = redirect(_safe_next(request, form.cleaned_data["next"]))
+    response = redirect(safe_next(request, form.cleaned_data["next"]))
     services.save_display_preferences(
         request_user=request.user, response=response, preferences=preferences
     )
@@ -69,7 +70,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     form = LanguageForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Unsupported language."))
-    response = redirect(_safe_next(request, form.cleaned_data["next"]))
+    response = redirect(safe_next(request, form.cleaned_data["next"]))
     services.save_language(
         request_user=request.user, response=response, language=form.cleaned_data["language"]
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.siteurl import absolute
-from core.views import error_text
+from core.views import error_text, safe_next
 
 from . import badges, certificates, selectors, services, xapi
 from .models import Assertion, BadgeClass, Certificate, CoursePage, LessonPage
@@ -92,7 +92,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     else:
         services.subscribe(user=request.user, path=path, topic=topic)
         messages.success(request, _("We will tell you once when something new is published."))
-    return redirect(request.POST.get("next") or (path.url if path else reverse("courses:record")))
+    back = path.url if path else reverse("courses:record")
+    return redirect(safe_next(request, request.POST.get("next"), default=back))
 
 
 @login_required

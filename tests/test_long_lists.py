@@ -129,7 +129,7 @@ def test_a_long_learning_path_lists_its_courses_a_page_at_a_time():
     ]
     path = path_with(*courses)
     _get(path.url)  # the site's first page makes its settings rows
-    few_html, few_queries = _get(path.url)
+    _html, few_queries = _get(path.url)
     more = [
         index.add_child(
             instance=CoursePage(title=f"课程{n:03d}", slug=f"c{n}", introduction="简介")

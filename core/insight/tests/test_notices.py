@@ -173,3 +173,20 @@ def test_visitors_are_sent_to_sign_in():
 def test_an_unknown_topic_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown topic"):
         interests.follow(user=UserFactory(), topic="everything", key="1")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example", "http:evil.example", " //x.y"],
+)
+def test_following_a_topic_never_sends_the_reader_off_the_site(target):
+    from courses.models import Subscription, Topic
+
+    reader = UserFactory()
+    topic = Topic.objects.create(name="智能手机", slug="phone")
+    answer = _page(reader).post(reverse("courses:subscribe"), {"topic": topic.pk, "next": target})
+    assert answer.status_code == 302 and answer["Location"] == reverse("courses:record")
+    assert Subscription.objects.filter(user=reader, topic=topic).exists()
+    # A page of this site is where it goes back to.
+    back = _page(reader).post(reverse("courses:subscribe"), {"topic": topic.pk, "next": "/learn/"})
+    assert back["Location"] == "/learn/"

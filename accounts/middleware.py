@@ -64,3 +64,28 @@ def mfa_required_problem(request: HttpRequest) -> HttpResponse:
 
     message = _("Staff accounts must set up two-factor authentication before continuing.")
     return plain_problem(request, status_code=403, code="mfa_required", title=message)
+
+
+class AdminAccessMiddleware:
+    """A signed-in reader who opens the staff admin is told it is not for them.
+
+    Wagtail sends anyone without admin access to the sign-in page; for someone already signed
+    in, the sign-in page sends them back to the admin, and round it goes. They get the site's
+    "not allowed" page instead (signed-out visitors still go to sign in).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            request.path_info.startswith("/admin/")
+            and not request.path_info.startswith("/admin/login/")
+            and user.is_authenticated
+            and not user.has_perm("wagtailadmin.access_admin")
+        ):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return self.get_response(request)

@@ -421,7 +421,9 @@ class Event(models.Model):
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at")), name="booking_event_order"
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="booking_event_order",
+                violation_error_message=_("An event must end after it starts."),
             ),
             models.UniqueConstraint(
                 fields=["series", "starts_at"], name="booking_one_occurrence_per_start"

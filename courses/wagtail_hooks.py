@@ -16,6 +16,8 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSetGroup,
 )
 
+from core.admin_menu import PermissionMenuItem
+
 from . import services, views
 from .forms import LearningMediaForm
 from .h5p.forms import H5PUploadForm
@@ -125,20 +127,14 @@ def stats_url():
 
 @hooks.register("register_admin_menu_item")
 def stats_item() -> MenuItem:
-    return MenuItem(
-        _("Learning statistics"), reverse("courses_stats"), icon_name="table", order=241
+    # Shown only to those who may open it (the page itself refuses the others).
+    return PermissionMenuItem(
+        _("Learning statistics"),
+        reverse("courses_stats"),
+        icon_name="table",
+        order=241,
+        permission="courses.view_stats",
     )
-
-
-class PermissionMenuItem(MenuItem):
-    """A menu item shown only to those holding ``permission``."""
-
-    def __init__(self, *args, permission: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request) -> bool:
-        return request.user.has_perm(self.permission)
 
 
 @hooks.register("register_admin_urls")

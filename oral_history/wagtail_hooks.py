@@ -17,6 +17,7 @@ from wagtail.snippets.views.snippets import (
 )
 
 from core.admin_columns import yes_no
+from core.admin_menu import PermissionMenuItem
 
 from . import services
 from .models import Collection, IndexSegment, Interview, Narrator, Place, Series, Subject
@@ -156,4 +157,10 @@ register_snippet(MemoriesGroup)
 
 @hooks.register("register_admin_menu_item")
 def archive_desk_item() -> MenuItem:
-    return MenuItem(_("Archive desk"), "/memories/desk/", icon_name="clipboard-list", order=261)
+    return PermissionMenuItem(
+        _("Archive desk"),
+        "/memories/desk/",
+        icon_name="clipboard-list",
+        order=261,
+        permission="oral_history.view_restricted_interview",
+    )

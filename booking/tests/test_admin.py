@@ -78,3 +78,19 @@ def test_saving_a_series_creates_its_occurrences(client):
     series = EventSeries.objects.get()
     assert series.events.count() == 4
     assert all(e.room_booking and e.room_booking.resource == room for e in series.events.all())
+
+
+@pytest.mark.django_db
+def test_an_event_that_ends_before_it_starts_is_refused_in_words_not_a_constraint_name():
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from booking.tests.factories import EventFactory, LocationFactory, local
+
+    event = EventFactory.build(
+        location=LocationFactory(), starts_at=local(3, 14), ends_at=local(3, 13)
+    )
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        event.full_clean()
+    assert "活动的结束时间必须晚于开始时间。" in str(refused.value)
+    assert "booking_event_order" not in str(refused.value)

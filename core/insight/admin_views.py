@@ -8,6 +8,7 @@ import io
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.sanitize import plain_text
@@ -66,7 +67,33 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _filename(board: Dashboard, filters, ext: str) -> str:
-    return f"liaotu-{board.code}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.{ext}"
+    """The dashboard, the period and the filters (their codes), so that two downloads of the
+    same dashboard with different filters are told apart."""
+    narrowed = "".join(
+        f"-{name}-{slugify(getattr(filters, name))}"
+        for name in ("location", "audience", "district")
+        if getattr(filters, name)
+    )
+    return f"liaotu-{board.code}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}{narrowed}.{ext}"
+
+
+def _filter_words(filters) -> list[str]:
+    """The filters as the page's form names them ("人群: 老年人"), for the download's header."""
+    from accounts.models import AudienceGroup, District
+    from booking.models import Location
+
+    words = []
+    if filters.location:
+        found = filters.location.isdigit() and Location.objects.filter(pk=filters.location).first()
+        words.append(f"{_('Location')}: {found or filters.location}")
+    for name, label, choices in (
+        ("audience", _("Audience group"), AudienceGroup.choices),
+        ("district", _("District"), District.choices),
+    ):
+        code = getattr(filters, name)
+        if code:
+            words.append(f"{label}: {dict(choices).get(code, code)}")
+    return words
 
 
 def _cell(value):
@@ -82,7 +109,12 @@ def _csv(board: Dashboard, filters, tables: list[Table]) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        [_cell(str(board.title)), f"{filters.start:%Y-%m-%d}", f"{filters.end:%Y-%m-%d}"]
+        [
+            _cell(str(board.title)),
+            f"{filters.start:%Y-%m-%d}",
+            f"{filters.end:%Y-%m-%d}",
+            *[_cell(word) for word in _filter_words(filters)],
+        ]
     )
     for table in tables:
         writer.writerow([])

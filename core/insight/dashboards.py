@@ -175,6 +175,11 @@ def _name(names: dict, key: tuple[str, str]) -> str:
     return names.get(key) or (f"#{key[1]}" if key[1] else "—")
 
 
+def _number(value: float) -> float | int:
+    """A whole number as one (15, not 15.0): counts summed from float columns."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _rate(part: float, whole: float) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
@@ -353,7 +358,9 @@ def learning(filters: Filters) -> list[Table]:
         Table(
             str(_("Summary")),
             [str(_("Measure")), str(COUNT)],
-            [[str(label), n] for label, n in summary],
+            [[str(label), _number(n)] for label, n in summary],
+            # Counts, hours and rates side by side: one bar scale would mislead.
+            chart_column=None,
         )
     ]
     subjects = by_subject(filters, LEARNING_KINDS)
@@ -519,7 +526,9 @@ def makerspace(filters: Filters) -> list[Table]:
         Table(
             str(_("Summary")),
             [str(_("Measure")), str(COUNT)],
-            [[str(label), n] for label, n in summary],
+            [[str(label), _number(n)] for label, n in summary],
+            # Counts, hours and rates side by side: one bar scale would mislead.
+            chart_column=None,
         )
     ]
     subjects = by_subject(filters, ["print.finished"])
@@ -592,7 +601,9 @@ def archive(filters: Filters) -> list[Table]:
         Table(
             str(_("Summary")),
             [str(_("Measure")), str(COUNT)],
-            [[str(label), n] for label, n in summary],
+            [[str(label), _number(n)] for label, n in summary],
+            # Counts, hours and rates side by side: one bar scale would mislead.
+            chart_column=None,
         )
     ]
     subjects = by_subject(filters, ["interview.played"])
@@ -605,13 +616,12 @@ def archive(filters: Filters) -> list[Table]:
         ]
         for key, kinds in subjects.items()
     ]
-    rows.sort(key=lambda row: -row[2])
+    rows.sort(key=lambda row: (-row[1], -row[2]))
     tables.append(
         Table(
             str(_("Interviews played")),
             [str(_("Interview")), str(_("Plays")), str(_("Minutes listened"))],
             rows[:50],
-            chart_column=2,
         )
     )
     tables.extend(_searches(filters, "archive.searched"))
@@ -660,7 +670,9 @@ def works(filters: Filters) -> list[Table]:
         Table(
             str(_("Summary")),
             [str(_("Measure")), str(COUNT)],
-            [[str(label), n] for label, n in summary],
+            [[str(label), _number(n)] for label, n in summary],
+            # Counts, hours and rates side by side: one bar scale would mislead.
+            chart_column=None,
         )
     ]
     kinds = sorted(

@@ -27,7 +27,8 @@ GROUPS = ["senior", "senior", "senior", "adult", "job_seeker", "child", "migrant
 def seed() -> list[str]:
     from accounts.models import User
     from booking.models import Event
-    from courses.models import CoursePage, Enrolment
+    from courses.models import CoursePage, Enrolment, LessonProgress
+    from courses.selectors import lessons_of
     from oral_history import selectors as archive
 
     courses = list(CoursePage.objects.live().public().order_by("path")[:4])
@@ -36,7 +37,8 @@ def seed() -> list[str]:
     )
     events = list(Event.objects.filter(is_cancelled=False).order_by("series_id", "starts_at"))
     series_events = [e for e in events if e.series_id][:1]
-    one_off = [e for e in events if not e.series_id][:3]
+    one_off = [e for e in events if not e.series_id and "亲子" not in e.title][:3]
+    family = [e for e in events if not e.series_id and "亲子" in e.title]
     if not courses:
         return ["no demo courses: nothing to do"]
 
@@ -45,21 +47,36 @@ def seed() -> list[str]:
     now = timezone.now()
     chance = random.Random(20261202)  # noqa: S311 - demo figures, the same on every run
     written = []
+    lessons = {course.pk: list(lessons_of(course)) for course in courses}
     for n, actor in enumerate(actors):
         group = GROUPS[n % len(GROUPS)]
-        # Two habits: seniors learn the phone course and then the next, and listen to the
-        # archive; others book the workshops and print.
-        taken = [("course.enrolled", courses[0])]
-        if n % 4 != 3 and len(courses) > 1:
-            taken += [("course.completed", courses[0]), ("course.enrolled", courses[1])]
-        if group == "senior" and interviews:
-            taken.append(("interview.played", interviews[n % len(interviews)]))
-        if series_events and n % 2 == 0:
-            taken.append(("booking.created", series_events[0]))
-        if one_off and n % 3 == 0:
+        # Habits by group, so that each group's favourites differ: seniors learn the phone
+        # course, go on to the next, join the weekly class and listen to the archive; children
+        # take the last course and the family workshop; the others the second course and a talk.
+        if group == "senior":
+            first, then = courses[0], courses[min(1, len(courses) - 1)]
+        elif group == "child":
+            first, then = courses[-1], None
+        else:
+            first, then = courses[min(1, len(courses) - 1)], None
+        taken = [("course.enrolled", first)]
+        done = n % 4 != 3
+        # Lessons in order; some stop before the end (the dashboard's funnel).
+        reached = lessons[first.pk] if done else lessons[first.pk][: max(1, n % 3)]
+        for lesson in reached:
+            taken += [("lesson.viewed", lesson), ("lesson.completed", lesson)]
+        if done:
+            taken.append(("course.completed", first))
+        if then is not None and then != first and done:
+            taken.append(("course.enrolled", then))
+        if group == "senior":
+            taken += [("interview.played", item) for item in interviews[: 1 + n % 2]]
+            if series_events:
+                taken.append(("booking.created", series_events[0]))
+        elif group == "child" and family:
+            taken.append(("booking.created", family[0]))
+        elif one_off:
             taken.append(("booking.created", one_off[n % len(one_off)]))
-        if len(courses) > 2 and n % 5 == 0:
-            taken.append(("course.enrolled", courses[2]))
         for kind, subject in taken:
             event = services.event_for(
                 kind, subject=subject, at=now - dt.timedelta(hours=chance.randint(2, 24 * 28))
@@ -72,11 +89,20 @@ def seed() -> list[str]:
 
     reader = User.objects.filter(email="reader@demo.liaotu.cn").first()
     if reader is not None:
-        Enrolment.objects.update_or_create(
-            user=reader,
-            course=courses[0],
-            defaults={"completed_at": now - dt.timedelta(days=3)},
+        finished = now - dt.timedelta(days=3)
+        _enrolment, created = Enrolment.objects.update_or_create(
+            user=reader, course=courses[0], defaults={"completed_at": finished}
         )
+        # Her lessons are done too, so the course page agrees with "completed".
+        for lesson in lessons[courses[0].pk]:
+            LessonProgress.objects.update_or_create(
+                user=reader,
+                lesson=lesson,
+                defaults={"viewed_at": finished, "completed_at": finished},
+            )
+        if created:  # her activity shows the course too (her year in review counts it)
+            services.record("course.enrolled", user=reader, subject=courses[0], at=finished)
+            services.record("course.completed", user=reader, subject=courses[0], at=finished)
     services.roll_up_range(now - dt.timedelta(days=29), services.floor_hour(now))
     found = recommendations.compute(now=now)
     reviews = _year_so_far(now)

@@ -72,7 +72,11 @@ class AudienceChoiceForm(forms.Form):
     """A visitor's "I am …" on the recommendations page (a reader's group is in their profile).
     Anything not on the list is ignored, not an error: the page then shows everyone's choices."""
 
-    audience = forms.ChoiceField(label=_("I am"), required=False)
+    audience = forms.ChoiceField(
+        label=_("I am"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the audience groups.")},
+    )
 
     def __init__(self, *args, **kwargs):
         from accounts.models import AudienceGroup

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Q
+from django.db.models import BigIntegerField, F, Q
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
@@ -198,7 +198,6 @@ def _available(
 ) -> dict[tuple[str, str], Suggestion]:
     """The candidates a reader may take up now, as suggestions without their reason yet:
     an event series or one-off event becomes its next occurrence open to them."""
-    from booking.models import Booking
     from booking.selectors import upcoming_events
     from courses.models import CoursePage
     from oral_history import selectors as archive
@@ -214,9 +213,7 @@ def _available(
     if wanted[SERIES] or wanted[EVENT]:
         audience = getattr(user, "audience_group", "") or ""
         events = upcoming_events().filter(Q(series_id__in=wanted[SERIES]) | Q(pk__in=wanted[EVENT]))
-        if user.is_authenticated:
-            mine = Booking.objects.filter(user=user, event__isnull=False).values("event_id")
-            events = events.exclude(pk__in=mine)
+        events = _open_to(events, user)
         for event in events:
             if event.audiences and audience not in event.audiences:
                 continue
@@ -323,16 +320,25 @@ def for_reader(user, *, audience: str = "", per_section: int = 4) -> dict[str, l
     return sections
 
 
-def _fill_with_soon(sections, seen, *, user, audience: str, per_section: int) -> None:
-    from booking.models import Booking
-    from booking.selectors import upcoming_events
+def _open_to(events, user):
+    """Of upcoming ``events``, those with a place free that the reader has not booked and is not
+    waiting for: a suggestion is something they can book now."""
+    from booking.models import Booking, WaitlistEntry
 
-    events = upcoming_events()
+    events = events.filter(taken__lt=F("capacity"))
     if user.is_authenticated:
         events = events.exclude(
             pk__in=Booking.objects.filter(user=user, event__isnull=False).values("event_id")
+        ).exclude(
+            pk__in=WaitlistEntry.objects.filter(user=user, event__isnull=False).values("event_id")
         )
-    for event in events[:50]:
+    return events
+
+
+def _fill_with_soon(sections, seen, *, user, audience: str, per_section: int) -> None:
+    from booking.selectors import upcoming_events
+
+    for event in _open_to(upcoming_events(), user)[:50]:
         if len(sections[EVENT]) >= per_section:
             return
         if event.audiences and audience not in event.audiences:
@@ -346,7 +352,7 @@ def _fill_with_soon(sections, seen, *, user, audience: str, per_section: int) ->
                 EVENT,
                 event.title,
                 reverse("booking:event", args=[event.pk]),
-                _("Coming up soon"),
+                _("Coming up"),
                 _event_detail(event),
             )
         )

@@ -238,3 +238,15 @@ def test_the_learning_dashboard_shows_each_courses_funnel_in_reading_order():
         [lessons[1].title, 2, 1, 50.0],
     ]
     assert [row[0] for row in funnel.rows] == [lesson.title for lesson in lessons]
+
+
+def test_a_filtered_download_says_which_filters_it_holds():
+    bookings_activity()
+    client = _client(roles.TECHNICIAN)
+    response = client.get(URL, {"format": "csv", "audience": "senior", "district": "hunnan"})
+    name = response["Content-Disposition"]
+    assert name.endswith('-audience-senior-district-hunnan.csv"')
+    header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert "人群: 老年人" in header and "所在地区: 浑南区" in header
+    plain = client.get(URL, {"format": "xlsx"})["Content-Disposition"]
+    assert re.search(r'filename="liaotu-bookings-\d{8}-\d{8}\.xlsx"', plain)

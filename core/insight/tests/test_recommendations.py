@@ -173,7 +173,7 @@ def test_an_unknown_group_is_refused_in_the_visitors_language(audience):
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     page = client.get(reverse("insight:for-you"), {"audience": audience})
     assert page.status_code == 200
-    assert "选择一个有效的选项" in page.content.decode()
+    assert "请选择一个人群" in page.content.decode()
     api = client.get(reverse("v1:recommendations"), {"audience": audience})
     assert api.status_code == 400
     assert "请选择一个人群" in str(api.json())
@@ -247,3 +247,35 @@ def test_a_series_the_reader_booked_is_not_suggested_again_at_its_next_date():
     )
     events = recommendations.for_reader(reader)[recommendations.EVENT]
     assert [item.title for item in events] == ["剪纸讲座"]
+
+
+def test_full_events_and_events_the_reader_waits_for_are_not_suggested():
+    from booking.models import Booking, WaitlistEntry
+
+    full = EventFactory(title="已满的讲座", capacity=1, starts_at=local(2, 9))
+    Booking.objects.create(
+        user=UserFactory(),
+        event=full,
+        starts_at=full.starts_at,
+        ends_at=full.ends_at,
+        blocked_until=full.ends_at,
+        status="confirmed",
+    )
+    waiting = EventFactory(title="候补中的讲座", starts_at=local(3, 9))
+    EventFactory(title="有空位的讲座", starts_at=local(4, 9))
+    reader = UserFactory(audience_group="senior")
+    WaitlistEntry.objects.create(
+        user=reader, event=waiting, starts_at=waiting.starts_at, ends_at=waiting.ends_at
+    )
+    # Another reader's wait for a room (no event) must not hide every event.
+    from booking.tests.factories import ResourceFactory
+
+    WaitlistEntry.objects.create(
+        user=reader, resource=ResourceFactory(), starts_at=local(5, 9), ends_at=local(5, 10)
+    )
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        events = recommendations.for_reader(reader)[recommendations.EVENT]
+    assert [item.title for item in events] == ["有空位的讲座"]
+    assert events[0].reason == "即将到来"

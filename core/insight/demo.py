@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from . import recommendations, services
 from .models import ActivityEvent
+from .services import HOUR
 
 SEED_LAST = True
 # Made-up readers' ids in the pseudonym (no account has a negative id).
@@ -60,9 +61,12 @@ def seed() -> list[str]:
         else:
             first, then = courses[min(1, len(courses) - 1)], None
         taken = [("course.enrolled", first)]
-        done = n % 4 != 3
-        # Lessons in order; some stop before the end (the dashboard's funnel).
-        reached = lessons[first.pk] if done else lessons[first.pk][: max(1, n % 3)]
+        done = n % 3 != 0
+        # Lessons in order; a third stop before the end, at different lessons (the funnel).
+        course_lessons = lessons[first.pk]
+        reached = (
+            course_lessons if done else course_lessons[: 1 + n % max(1, len(course_lessons) - 1)]
+        )
         for lesson in reached:
             taken += [("lesson.viewed", lesson), ("lesson.completed", lesson)]
         if done:
@@ -103,14 +107,85 @@ def seed() -> list[str]:
         if created:  # her activity shows the course too (her year in review counts it)
             services.record("course.enrolled", user=reader, subject=courses[0], at=finished)
             services.record("course.completed", user=reader, subject=courses[0], at=finished)
-    services.roll_up_range(now - dt.timedelta(days=29), services.floor_hour(now))
+    written_too = _makers_and_works()
+    services.roll_up_range(now - dt.timedelta(days=29), services.floor_hour(now) + HOUR)
     found = recommendations.compute(now=now)
     reviews = _year_so_far(now)
     return [
         f"{len(written)} activity events of {READERS} made-up readers",
+        f"{written_too} events of the demo print jobs and readers' works",
         f"{found['pairs']} item pairs and {found['popular']} popular items for 为你推荐",
         f"{reviews} years in review of this year so far, shown from today",
     ]
+
+
+def _hours(start, end) -> float | None:
+    return (end - start).total_seconds() / 3600 if start and end else None
+
+
+def _makers_and_works() -> int:
+    """The activity of the demo print jobs and works, which their demos make as rows: the
+    maker-space and works dashboards then show them (replaced on every run)."""
+    from makerspace.models import PrintJob
+    from ugc.models import Work
+
+    jobs = list(PrintJob.objects.select_related("owner"))
+    works = list(Work.objects.select_related("owner"))
+    owners = {job.owner_id for job in jobs} | {work.owner_id for work in works}
+    kinds = ["print.submitted", "print.decided", "print.started", "print.finished"]
+    kinds += ["work.uploaded", "work.moderated"]
+    ActivityEvent.objects.filter(kind__in=kinds, person_id__in=owners).delete()
+    made = []
+
+    def add(kind: str, user, at, **fields) -> None:
+        if at is not None:
+            made.append(services.event_for(kind, user=user, at=at, **fields))
+
+    for job in jobs:
+        sent = job.submitted_at or job.created_at
+        add("print.submitted", job.owner, sent, subject=job)
+        if job.status == "rejected":
+            add("print.decided", job.owner, job.updated_at, subject=job, outcome="rejected")
+        if job.approved_at:
+            waited = _hours(sent, job.approved_at)
+            add(
+                "print.decided",
+                job.owner,
+                job.approved_at,
+                subject=job,
+                outcome="approved",
+                value=waited,
+            )
+        printer = ("makerspace.printer", job.printer_id) if job.printer_id else job
+        if job.started_at:
+            waited = _hours(job.approved_at, job.started_at)
+            add("print.started", job.owner, job.started_at, subject=printer, value=waited)
+        if job.finished_at and job.status in ("done", "collected", "failed", "cancelled"):
+            add(
+                "print.finished",
+                job.owner,
+                job.finished_at,
+                subject=printer,
+                outcome="done" if job.status == "collected" else job.status,
+                value=_hours(job.started_at, job.finished_at),
+                quantity=float(job.filament_g) if job.filament_g is not None else None,
+                term=job.reason,
+            )
+    decisions = {"published": "approve", "rejected": "reject", "taken_down": "take_down"}
+    for work in works:
+        add("work.uploaded", work.owner, work.created_at, subject=work, outcome=work.kind)
+        if work.state in decisions:
+            decided = work.published_at or work.updated_at
+            add(
+                "work.moderated",
+                work.owner,
+                decided,
+                subject=work,
+                outcome=decisions[work.state],
+                value=_hours(work.created_at, decided),
+            )
+    ActivityEvent.objects.bulk_create(made)
+    return len(made)
 
 
 def _year_so_far(now: dt.datetime) -> int:

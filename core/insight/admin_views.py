@@ -167,9 +167,16 @@ def summary(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     default = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     raw = request.GET.get("month", default)
+    error = ""
     try:
         first = dt.datetime.strptime(raw, "%Y-%m").date()
+        # A month the library could have figures for (also keeps date arithmetic in range).
+        if not 2000 <= first.year <= today.year:
+            raise ValueError(raw)
     except ValueError:
+        error = _("Enter a month as year and month, e.g. %(example)s; showing %(example)s.") % {
+            "example": default
+        }
         first = dt.datetime.strptime(default, "%Y-%m").date()
     following = (first + dt.timedelta(days=32)).replace(day=1)
     filters = Filters(start=first, end=following - dt.timedelta(days=1))
@@ -177,5 +184,5 @@ def summary(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "insight/admin/summary.html",
-        {"month": first, "boards": boards, "title": _("Monthly summary")},
+        {"month": first, "boards": boards, "title": _("Monthly summary"), "error": error},
     )

@@ -52,6 +52,10 @@ class FilterForm(forms.Form):
                 raise forms.ValidationError(
                     _("Choose a period of at most %(days)d days.") % {"days": MAX_DAYS}
                 )
+            # Nothing is recorded before the platform or after today (and dates far out of
+            # range would overflow the period's arithmetic).
+            if start.year < 2000 or end > timezone.localdate():
+                raise forms.ValidationError(_("Choose a period between the year 2000 and today."))
         return data
 
     def filters(self) -> Filters:

@@ -172,6 +172,25 @@ def test_the_monthly_summary_prints_every_dashboards_headline_table():
 
 
 @pytest.mark.parametrize(
+    ("start", "end"), [("9999-12-01", "9999-12-31"), ("0001-01-01", "0001-01-31")]
+)
+def test_a_period_out_of_range_is_explained_not_a_server_error(start, end):
+    answer = _client(roles.TECHNICIAN).get(URL, {"start": start, "end": end})
+    assert answer.status_code == 200
+    assert "请选择 2000 年至今天之间的时段。" in answer.content.decode()
+
+
+@pytest.mark.parametrize("month", ["x", "2025-13", "9999-12", "0001-01", "2026-1-1", "2026/11"])
+def test_a_month_that_is_not_one_is_explained_and_the_last_month_shown(month):
+    answer = _client(roles.LIBRARIAN_ADMIN).get(reverse("insight_summary"), {"month": month})
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    last = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    assert f"请按年月输入，例如 {last}" in html
+    assert f'value="{last}"' in html
+
+
+@pytest.mark.parametrize(
     ("start", "end"),
     [
         (dt.date(2026, 10, 31), dt.date(2026, 12, 1)),  # a day, a whole month, a day

@@ -66,27 +66,44 @@ def tell_followers(
         interests__topic=topic,
         interests__key__in=[str(key) for key in keys],
     ).distinct()
-    told = 0
-    for user in followers:
-        if not admits(user):
-            continue
-        try:
-            with transaction.atomic():
-                InterestNotice.objects.create(user=user, item=item)
-        except IntegrityError:
-            continue  # told before
-        with translation.override(user.language or "zh-hans"):
-            subject = _("New at the library: %(title)s") % {"title": title}
-            body = _(
-                "Something new has been published that you asked to hear about:\n\n"
-                "%(title)s\n%(url)s\n\nChange what you follow: %(following)s"
-            ) % {
-                "title": title,
-                "url": absolute(url),
-                "following": absolute(reverse("insight:following")),
-            }
-        notify(user=user, message=subject, url=url)
-        if user.email:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        told += 1
-    return told
+
+    def words() -> tuple[str, str]:
+        subject = _("New at the library: %(title)s") % {"title": title}
+        body = _(
+            "Something new has been published that you asked to hear about:\n\n"
+            "%(title)s\n%(url)s\n\nChange what you follow: %(following)s"
+        ) % {
+            "title": title,
+            "url": absolute(url),
+            "following": absolute(reverse("insight:following")),
+        }
+        return subject, body
+
+    return sum(
+        tell_once(
+            user=user,
+            claim=lambda user=user: InterestNotice.objects.create(user=user, item=item),
+            words=words,
+            url=url,
+        )
+        for user in followers
+        if admits(user)
+    )
+
+
+def tell_once(
+    *, user, claim: Callable[[], object], words: Callable[[], tuple[str, str]], url: str
+) -> bool:
+    """Tell ``user`` something new, on the site and by e-mail, in their own language, unless
+    ``claim`` (which writes the row that makes it once) finds they were told before."""
+    try:
+        with transaction.atomic():
+            claim()
+    except IntegrityError:
+        return False  # told before
+    with translation.override(user.language or "zh-hans"):
+        subject, body = words()
+    notify(user=user, message=subject, url=url)
+    if user.email:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return True

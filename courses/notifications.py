@@ -3,16 +3,12 @@ learner's language, exactly once per learner and page (a unique row decides, not
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import translation
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from accounts.models import User
-from core.services import notify
+from core.interests import tell_once
 
 from .models import CoursePage, LessonPage, PathCourse, Subscription, SubscriptionNotice
 
@@ -38,21 +34,22 @@ def notify_followers(*, page_id: int) -> int:
     page = page.specific
     if not isinstance(page, CoursePage | LessonPage):
         return 0
-    sent = 0
-    for user in User.objects.filter(pk__in=followers_of(page), is_active=True):
-        try:
-            with transaction.atomic():
-                SubscriptionNotice.objects.create(user=user, page=page)
-        except IntegrityError:
-            continue  # told before
-        url = page.full_url or page.url
-        with translation.override(user.language or "zh-hans"):
-            subject = _("New on Liaotu learning: %(title)s") % {"title": page.title}
-            body = _("Something new has been published where you follow:\n\n%(title)s\n%(url)s") % {
-                "title": page.title,
-                "url": url,
-            }
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        notify(user=user, message=subject, url=page.url or "")
-        sent += 1
-    return sent
+    url = page.full_url or page.url
+
+    def words() -> tuple[str, str]:
+        subject = _("New on Liaotu learning: %(title)s") % {"title": page.title}
+        body = _("Something new has been published where you follow:\n\n%(title)s\n%(url)s") % {
+            "title": page.title,
+            "url": url,
+        }
+        return subject, body
+
+    return sum(
+        tell_once(
+            user=user,
+            claim=lambda user=user: SubscriptionNotice.objects.create(user=user, page=page),
+            words=words,
+            url=page.url or "",
+        )
+        for user in User.objects.filter(pk__in=followers_of(page), is_active=True)
+    )

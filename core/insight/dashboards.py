@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import LEVELS, DailyRollup, HourlyRollup, MonthlyRollup
+from .models import HOURLY_LEVELS, LEVELS, DailyRollup, HourlyRollup, MonthlyRollup
 
 
 @dataclass(frozen=True)
@@ -97,13 +97,12 @@ def _spans(filters: Filters, level: str) -> list[QuerySet]:
     ]
 
 
-def _level(filters: Filters, needed: Iterable[str]) -> str:
-    """The smallest roll-up level that keeps every dimension grouped or filtered by."""
+def _level(filters: Filters, needed: Iterable[str], levels: dict = LEVELS) -> str:
+    """The smallest level of a roll-up (``LEVELS`` or ``HOURLY_LEVELS``) that keeps every
+    dimension grouped or filtered by."""
     wanted = {"kind", *needed, *(name for name in FILTERED if getattr(filters, name))}
-    for level in ("group", "subject"):
-        if wanted <= set(LEVELS[level]):
-            return level
-    return "full"
+    fitting = [level for level, kept in levels.items() if wanted <= set(kept)]
+    return min(fitting, key=lambda level: len(levels[level]))
 
 
 def _next_month(day: dt.date) -> dt.date:
@@ -303,8 +302,7 @@ def _heat(filters: Filters) -> Table:
 
     zone = timezone.get_current_timezone()
     start, end = _bounds(filters)
-    # The small level keeps the place only: a group or district needs the full level.
-    level = "full" if filters.audience or filters.district else "time"
+    level = _level(filters, [], HOURLY_LEVELS)
     rows = _narrowed(
         HourlyRollup.objects.filter(
             level=level, kind="booking.checked_in", hour__gte=start, hour__lt=end
@@ -374,7 +372,7 @@ def learning(filters: Filters) -> list[Table]:
         counts[key] = count
         if key[0] == "courses.coursepage":
             enrolled, done = count["course.enrolled"], count["course.completed"]
-            courses.append([_name(names, key), enrolled, done, _rate(done, enrolled), key[1]])
+            courses.append(([_name(names, key), enrolled, done, _rate(done, enrolled)], key[1]))
         elif key[0] == "courses.lessonpage":
             lessons.append(
                 [
@@ -384,11 +382,11 @@ def learning(filters: Filters) -> list[Table]:
                     _rate(count["lesson.completed"], count["lesson.viewed"]),
                 ]
             )
-    courses.sort(key=lambda row: -row[1])
+    courses.sort(key=lambda item: -item[0][1])
     lessons.sort(key=lambda row: -row[1])
-    funnels = [_funnel(row[0], row[4], row[1], counts) for row in courses[:FUNNELS]]
+    funnels = _funnels(courses[:FUNNELS], counts)
     by_path = _by_path(counts)
-    courses = [row[:4] for row in courses]
+    courses = [row for row, _course_id in courses]
     tables.append(
         Table(
             str(_("By course")),
@@ -425,7 +423,7 @@ def learning(filters: Filters) -> list[Table]:
             by_path,
         )
     )
-    tables.extend(table for table in funnels if table is not None)
+    tables.extend(funnels)
     audience_field = apps.get_model("accounts", "User")._meta.get_field("audience_group")
     audience_names = dict(audience_field.choices)
     by_audience = defaultdict(lambda: [0, 0])
@@ -465,17 +463,25 @@ def _by_path(counts: dict) -> list[list]:
 FUNNELS = 3
 
 
-def _funnel(title: str, course_id: str, enrolled: float, counts: dict) -> Table | None:
-    """How far the course's learners got: its live lessons in reading order, each with how
-    often it was opened and completed, and completions as a share of the period's enrolments."""
+def _funnels(top: list[tuple[list, str]], counts: dict) -> list[Table]:
+    """How far each course's learners got: its live lessons in reading order, each with how
+    often it was opened and completed, and completions as a share of the period's enrolments.
+    ``top`` holds the "by course" rows (name, enrolled, …) with their course ids."""
     from courses.models import CoursePage
     from courses.selectors import lessons_of
 
-    course = CoursePage.objects.filter(pk=course_id).first() if course_id.isdigit() else None
-    if course is None:
-        return None
+    found = CoursePage.objects.in_bulk([int(pk) for _row, pk in top if pk.isdigit()])
+    tables = []
+    for row, course_id in top:
+        course = found.get(int(course_id)) if course_id.isdigit() else None
+        if course is not None:
+            tables.append(_funnel(row[0], row[1], lessons_of(course), counts))
+    return tables
+
+
+def _funnel(title: str, enrolled: float, lessons, counts: dict) -> Table:
     rows = []
-    for lesson in lessons_of(course):
+    for lesson in lessons:
         count = counts.get(("courses.lessonpage", str(lesson.pk)), {})
         done = count.get("lesson.completed", 0)
         rows.append([lesson.title, count.get("lesson.viewed", 0), done, _rate(done, enrolled)])

@@ -74,10 +74,11 @@ class ActivityEvent(models.Model):
 # district or location, and counts per group need no subject, so neither reads rows that are
 # split by the other (with every dimension, a busy year's roll-up is nearly as long as its
 # events).
+# Between two levels of the same size, the first listed is read (group totals are the shorter).
 LEVELS = {
     "full": DIMENSIONS,
-    "subject": ("kind", "subject_type", "subject_id", "outcome", "term"),
     "group": ("kind", "audience", "district", "location", "outcome"),
+    "subject": ("kind", "subject_type", "subject_id", "outcome", "term"),
 }
 # The hourly roll-up's small level: what the weekday × hour heat map reads.
 HOURLY_LEVELS = {"full": DIMENSIONS, "time": ("kind", "location", "outcome")}

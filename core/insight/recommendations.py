@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -178,7 +178,7 @@ def _history(user) -> dict[tuple[str, str], _Taken]:
     ).select_related("event", "event__series")
     for booking in bookings:
         event = booking.event
-        key = (SERIES, str(event.series_id)) if event.series_id else (EVENT, str(event.pk))
+        key = _item_of(event)
         verb = "attended" if booking.status == BookingStatus.CHECKED_IN else "booked"
         if key not in taken or verb == "attended":
             title = event.series.title if event.series_id else event.title
@@ -215,18 +215,12 @@ def _available(
         events = upcoming_events().filter(Q(series_id__in=wanted[SERIES]) | Q(pk__in=wanted[EVENT]))
         events = _open_to(events, user)
         for event in events:
-            if event.audiences and audience not in event.audiences:
+            if not _admits(event, audience):
                 continue
-            key = (SERIES, str(event.series_id)) if event.series_id else (EVENT, str(event.pk))
+            key = _item_of(event)
             if key in found or key in exclude:
                 continue  # the series' next occurrence is enough; a series they booked, known
-            found[key] = Suggestion(
-                EVENT,
-                event.title,
-                reverse("booking:event", args=[event.pk]),
-                "",
-                _event_detail(event),
-            )
+            found[key] = _event_suggestion(event, reason="")
     if wanted[INTERVIEW]:
         from django.contrib.auth.models import AnonymousUser
 
@@ -241,11 +235,22 @@ def _available(
     return found
 
 
-def _event_detail(event) -> str:
+def _item_of(event) -> tuple[str, str]:
+    """The item an event counts as: its series (a weekly class is one thing), else itself."""
+    return (SERIES, str(event.series_id)) if event.series_id else (EVENT, str(event.pk))
+
+
+def _admits(event, audience: str) -> bool:
+    return not event.audiences or audience in event.audiences
+
+
+def _event_suggestion(event, *, reason: str) -> Suggestion:
+    """An event as a suggestion: its page, and its time and place under the title."""
     from django.utils.formats import date_format
 
     starts = timezone.localtime(event.starts_at)
-    return f"{date_format(starts, 'SHORT_DATETIME_FORMAT')} · {event.location}"
+    detail = f"{date_format(starts, 'SHORT_DATETIME_FORMAT')} · {event.location}"
+    return Suggestion(EVENT, event.title, reverse("booking:event", args=[event.pk]), reason, detail)
 
 
 def for_reader(user, *, audience: str = "", per_section: int = 4) -> dict[str, list[Suggestion]]:
@@ -278,10 +283,10 @@ def for_reader(user, *, audience: str = "", per_section: int = 4) -> dict[str, l
 
     # 2. Popular with their group, then with everyone.
     groups = [audience, ""] if audience else [""]
-    popular = list(
-        PopularItem.objects.filter(audience__in=groups).order_by("-readers", "item_type", "item_id")
+    popular = sorted(
+        PopularItem.objects.filter(audience__in=groups),
+        key=lambda row: (groups.index(row.audience), -row.readers, row.item_type, row.item_id),
     )
-    popular.sort(key=lambda row: (groups.index(row.audience), -row.readers))
     group_label = dict(AudienceGroup.choices).get(audience, "")
 
     candidates = similar + [(row.item_type, row.item_id) for row in popular]
@@ -297,11 +302,7 @@ def for_reader(user, *, audience: str = "", per_section: int = 4) -> dict[str, l
         bucket = sections[suggestion.section]
         if len(bucket) < per_section:
             seen.add(key)
-            bucket.append(
-                Suggestion(
-                    suggestion.section, suggestion.title, suggestion.url, reason, suggestion.detail
-                )
-            )
+            bucket.append(replace(suggestion, reason=reason))
 
     for key in similar:
         add(key, _reason(history[because[key][1]]))
@@ -341,18 +342,8 @@ def _fill_with_soon(sections, seen, *, user, audience: str, per_section: int) ->
     for event in _open_to(upcoming_events(), user)[:50]:
         if len(sections[EVENT]) >= per_section:
             return
-        if event.audiences and audience not in event.audiences:
-            continue
-        key = (SERIES, str(event.series_id)) if event.series_id else (EVENT, str(event.pk))
-        if key in seen:
+        key = _item_of(event)
+        if not _admits(event, audience) or key in seen:
             continue
         seen.add(key)
-        sections[EVENT].append(
-            Suggestion(
-                EVENT,
-                event.title,
-                reverse("booking:event", args=[event.pk]),
-                _("Coming up"),
-                _event_detail(event),
-            )
-        )
+        sections[EVENT].append(_event_suggestion(event, reason=_("Coming up")))

@@ -144,6 +144,8 @@ def record_refusal(kind: str, **fields: Any) -> None:
 _DIMENSIONS_SQL = ", ".join(DIMENSIONS)
 _SUMS = "sum(s.events), sum(s.value_sum), sum(s.quantity_sum)"
 _COLUMNS = f"level, {_DIMENSIONS_SQL}, events, value_sum, quantity_sum"
+# The library day of an hourly row ``s`` (the time zone is a parameter).
+_HOUR_DAY = "(s.hour AT TIME ZONE %s)::date"
 
 
 def _same(left: str, right: str, dims: tuple[str, ...] = DIMENSIONS) -> str:
@@ -186,19 +188,23 @@ def roll_up_range(start: dt.datetime, end: dt.datetime) -> int:
     start, end = floor_hour(start), floor_hour(end)
     library_zone = timezone.get_current_timezone()
     zone = str(library_zone)
-    hour_day = "(s.hour AT TIME ZONE %s)::date"
     dims = _DIMENSIONS_SQL
+    # The (day, dimensions) of the range's hours, added to the rows whose days may change.
+    touch = (
+        f"INSERT INTO insight_touched SELECT DISTINCT {_HOUR_DAY} AS day, "  # noqa: S608
+        f"{_kept('s', DIMENSIONS)} FROM insight_hourlyrollup s "
+        f"WHERE s.level = 'full' AND s.hour >= %s AND s.hour < %s"
+    )
     with connection.cursor() as cursor:
         # Two roll-ups of overlapping ranges (two beat processes) queue here.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('insight-rollup'))")
-        # The (day, dimensions) whose rows may change: those of the hours before ...
         cursor.execute("DROP TABLE IF EXISTS insight_touched")
         cursor.execute(
-            f"CREATE TEMP TABLE insight_touched ON COMMIT DROP AS SELECT DISTINCT "  # noqa: S608
-            f"{hour_day} AS day, {_kept('s', DIMENSIONS)} FROM insight_hourlyrollup s "
-            f"WHERE s.level = 'full' AND s.hour >= %s AND s.hour < %s",
-            [zone, start, end],
+            f"CREATE TEMP TABLE insight_touched ON COMMIT DROP AS SELECT day, {dims} "  # noqa: S608
+            f"FROM insight_dailyrollup WITH NO DATA"
         )
+        # Those of the hours before ...
+        cursor.execute(touch, [zone, start, end])
         cursor.execute(
             "DELETE FROM insight_hourlyrollup WHERE hour >= %s AND hour < %s", [start, end]
         )
@@ -220,12 +226,7 @@ def roll_up_range(start: dt.datetime, end: dt.datetime) -> int:
                     [level, start, end],
                 )
         # ... and those of the hours now.
-        cursor.execute(
-            f"INSERT INTO insight_touched SELECT DISTINCT {hour_day}, "  # noqa: S608
-            f"{_kept('s', DIMENSIONS)} FROM insight_hourlyrollup s "
-            f"WHERE s.level = 'full' AND s.hour >= %s AND s.hour < %s",
-            [zone, start, end],
-        )
+        cursor.execute(touch, [zone, start, end])
         cursor.execute("SELECT min(day), max(day) FROM insight_touched")
         first_day, last_day = cursor.fetchone()
         if first_day is not None:
@@ -255,7 +256,6 @@ def roll_up_range(start: dt.datetime, end: dt.datetime) -> int:
 
 def _roll_up_level(cursor, *, level: str, kept: tuple[str, ...], zone: str, days, months) -> None:
     """Recount one level's daily and monthly rows for the touched dimensions it keeps."""
-    hour_day = "(s.hour AT TIME ZONE %s)::date"
     cursor.execute("DROP TABLE IF EXISTS insight_touched_level")
     cursor.execute(
         f"CREATE TEMP TABLE insight_touched_level ON COMMIT DROP AS "  # noqa: S608
@@ -268,10 +268,10 @@ def _roll_up_level(cursor, *, level: str, kept: tuple[str, ...], zone: str, days
     )
     cursor.execute(
         f"INSERT INTO insight_dailyrollup (day, {_COLUMNS}) "  # noqa: S608
-        f"SELECT {hour_day}, %s, {_kept('s', kept)}, {_SUMS} FROM insight_hourlyrollup s "
+        f"SELECT {_HOUR_DAY}, %s, {_kept('s', kept)}, {_SUMS} FROM insight_hourlyrollup s "
         f"WHERE s.level = 'full' AND s.hour >= %s AND s.hour < %s AND EXISTS "
-        f"(SELECT 1 FROM insight_touched_level t WHERE t.day = {hour_day} "
-        f"AND {_same('s', 't', kept)}) GROUP BY {hour_day}, {_grouped('s', kept)}",
+        f"(SELECT 1 FROM insight_touched_level t WHERE t.day = {_HOUR_DAY} "
+        f"AND {_same('s', 't', kept)}) GROUP BY {_HOUR_DAY}, {_grouped('s', kept)}",
         [zone, level, *days, zone, zone],
     )
     cursor.execute(

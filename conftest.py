@@ -7,13 +7,29 @@ import pytest
 from accounts.tests.factories import UserFactory
 
 
+def _clear_caches() -> None:
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    pages = caches["pages"]
+    if hasattr(pages, "_cache") and hasattr(pages._cache, "get_client"):
+        # Redis (tests/services.py): only this run's and this xdist worker's keys.
+        client = pages._cache.get_client(None, write=True)
+        keys = list(client.scan_iter(match=f"{pages.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        pages.clear()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: the kept copies (home page, navigation links) are
-    keyed by row ids, which the next test's database reuses for other rows."""
-    from django.core.cache import cache
-
-    cache.clear()
+    """Each test starts with an empty cache: the kept copies (home page, navigation links,
+    visitors' pages) are keyed by row ids, which the next test's database reuses for other
+    rows."""
+    _clear_caches()
+    yield
+    _clear_caches()
 
 
 @pytest.fixture

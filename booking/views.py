@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core import kept
 from core.siteurl import absolute
 from core.views import error_text
 
@@ -335,6 +336,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).first()
         waiting = selectors.waiting_entry(user=request.user, event=event)
     taken = selectors.places_taken(event)
+    # A visitor's kept copy of this page (core.pagecache) changes by itself when it starts.
+    kept.valid_until(event.starts_at)
     context = {
         "event": event,
         "left": max(event.capacity - taken, 0),

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = _("Site pages")
-
-    def ready(self) -> None:
-        from . import signals
-
-        signals.connect()

@@ -95,24 +95,20 @@ class MenuLink:
 
 
 def _kept_links(settings: models.Model, relation: str) -> list[MenuLink]:
-    """The links of a navigation or footer setting, kept in the cache between requests.
+    """The links of a navigation or footer setting, kept between requests until a link, the
+    setting or a page they point to changes (core.kept).
 
     Every page shows them; reading them costs a query (and linked pages' addresses more) on
-    each request otherwise. Any change to a setting, a link or a published page drops the copy
-    (cms/signals.py), and it lives a few minutes at most.
+    each request otherwise.
     """
-    from django.core.cache import cache
+    from core.kept import kept
 
-    from .selectors import LINKS_GENERATION_KEY, generation
+    def read() -> list[MenuLink]:
+        # The linked pages by their ids (a join would make the links depend on every page).
+        rows = getattr(settings, relation).prefetch_related("link_page").order_by("sort_order")
+        return [MenuLink(row.label, row.label_en, row.href) for row in rows]
 
-    generation = generation(LINKS_GENERATION_KEY)
-    key = f"cms:links:{settings._meta.model_name}:{settings.pk}:{relation}:{generation}"
-    links = cache.get(key)
-    if links is None:
-        rows = getattr(settings, relation).select_related("link_page").order_by("sort_order")
-        links = [MenuLink(row.label, row.label_en, row.href) for row in rows]
-        cache.set(key, links, 300)
-    return links
+    return kept(f"cms:links:{settings._meta.model_name}:{settings.pk}:{relation}", read, seconds=3600)
 
 
 class LinkFields(models.Model):

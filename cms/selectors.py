@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db.models import CharField, Count, DateTimeField, F, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
 
 from booking.selectors import upcoming_bookings_of, upcoming_events
+from core.kept import kept, valid_until
 from courses.selectors import paths_by_audience
 from makerspace.models import JobStatus
 from makerspace.selectors import free_printer_ids, jobs_of
@@ -22,8 +22,8 @@ from ugc.models import Work, WorkState
 # --- the home page: what is on, and for a signed-in reader, what is theirs -------------------
 #
 # Other apps' data is read through their selectors where one exists, and otherwise with one
-# query here. What is on is the same for every visitor: it is kept in the cache for a short
-# while (and dropped when any of its rows change, see cms/signals.py). What is the reader's own
+# query here. What is on is the same for every visitor: it is kept until any of its rows
+# changes (core/kept.py). What is the reader's own
 # is one query (a UNION of small ordered parts). The page's cost so stays flat and small however
 # many rows there are (cms/tests/test_home.py).
 
@@ -33,11 +33,8 @@ HOME_INTERVIEWS = 3
 HOME_MINE = 3
 # How long a decision on an access request stays news on the reader's home page.
 DECISION_NEWS_DAYS = 30
-WHATS_ON_SECONDS = 30
-_GENERATION_KEY = "cms:home:generation"
-# The navigation and footer links have a generation of their own: a booking or a new work must
-# not make every page read the links again.
-LINKS_GENERATION_KEY = "cms:links:generation"
+# What is on is kept until one of its rows changes (core.kept); this bounds its life all the same.
+WHATS_ON_SECONDS = 600
 
 
 def _as_text(expression):
@@ -49,6 +46,8 @@ def events_with_places(*, now: datetime | None = None) -> list:
     events = list(
         upcoming_events(now=now).filter(taken__lt=F("capacity")).order_by("starts_at")[:HOME_EVENTS]
     )
+    # The list changes by itself when its first event starts.
+    valid_until(min((event.starts_at for event in events), default=None))
     for event in events:
         event.places_left = event.capacity - event.taken
     return events
@@ -110,27 +109,14 @@ def _whats_on(site) -> dict:
     }
 
 
-def generation(key: str = _GENERATION_KEY) -> int:
-    """Bumped whenever a row that kept copy shows changes (cms/signals.py)."""
-    return cache.get_or_set(key, 0, None)
-
-
 def whats_on(site) -> dict:
-    """What is on, the same for every visitor, kept for ``WHATS_ON_SECONDS`` at most."""
-    key = f"cms:home:whats-on:{site.pk}:{timezone.localdate()}:{generation()}"
-    found = cache.get(key)
-    if found is None:
-        found = _whats_on(site)
-        cache.set(key, found, WHATS_ON_SECONDS)
-    return found
-
-
-def forget(key: str = _GENERATION_KEY) -> None:
-    """Drop a kept copy at once (a row it shows has changed)."""
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, None)
+    """What is on, the same for every visitor: kept until a row it shows changes (core.kept),
+    or the soonest event shown starts."""
+    return kept(
+        f"cms:home:whats-on:{site.pk}:{timezone.localdate()}",
+        lambda: _whats_on(site),
+        seconds=WHATS_ON_SECONDS,
+    )
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,11 @@ def main() -> int:
     else:
         log("using CELERY_BROKER_URL from the environment")
 
+    if not env.get("PAGE_CACHE_URL"):
+        # The web server's workers and the Celery worker share one kept copy of each visitor's
+        # page (and drop it together): files under var/, there being no Redis in make run.
+        (var_dir / "cache" / "pages").mkdir(parents=True, exist_ok=True)
+        env["PAGE_CACHE_URL"] = f"filecache://{var_dir / 'cache' / 'pages'}?max_entries=200000"
     manage("migrate", "--noinput", env=env)
     seeded = manage("seed_demo", env=env)
     accounts = [line.strip() for line in seeded.splitlines() if "@demo." in line]

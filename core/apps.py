@@ -14,7 +14,11 @@ class CoreConfig(AppConfig):
         # from HOST and PORT), so sitemaps and full page URLs name the address the site is on.
         post_migrate.connect(sync_wagtail_site, dispatch_uid="core.sync_wagtail_site")
 
-        from . import search
+        from . import kept, search
+
+        # Every statement on every connection names what it read or changed, so that kept
+        # pages are dropped exactly when what they show changes (core/kept.py).
+        kept.connect()
 
         # Site search: each app's search.py registers its sources; their signals keep the
         # index in step with what visitors may see.

@@ -1,4 +1,4 @@
-from functools import cache
+from functools import cache, wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
@@ -50,6 +51,24 @@ def safe_next(request: HttpRequest, candidate: str | None, default: str = "/") -
     return default
 
 
+def visitors_without_token(view):
+    """A preference form that a visitor may send without a CSRF token, so that the pages that
+    carry it (every page) hold nothing of one visitor's own and can be kept for all
+    (core.pagecache). It changes only that browser's own cookie. For a signed-in reader it
+    changes their account, and the token is required as everywhere else."""
+
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            return protected(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)
+
+
+@visitors_without_token
 @require_POST
 def display_preferences(request: HttpRequest) -> HttpResponse:
     form = DisplayPreferencesForm(request.POST)
@@ -65,6 +84,7 @@ def display_preferences(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@visitors_without_token
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     form = LanguageForm(request.POST)

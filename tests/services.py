@@ -46,6 +46,10 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 # its own queue: a message left over from an aborted run, or sent by a test on the other worker
 # (whose database is another), is never consumed by this one's Celery worker.
 os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"liaotu-test-{RUN_ID}"
+# Kept pages live in Redis as in production, so that a write by the Celery worker drops the
+# copies the test's web side made; each run and xdist worker has its own key prefix.
+os.environ["PAGE_CACHE_URL"] = "redis://127.0.0.1:6379/14"
+os.environ["PAGE_CACHE_KEY_PREFIX"] = f"liaotu-test-{RUN_ID}"
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls made by tests
 # alongside it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -99,6 +99,10 @@ MIDDLEWARE = [
     "core.usercontent.UserContentMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag / If-None-Match for every page, kept or not: a 304 instead of the page again.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Visitors' pages from their kept copy, before sessions, users and templates are touched.
+    "core.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,7 +156,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared by every web process in production (Redis): MFA code replay protection and rate limits
 # only hold if all processes see the same cache.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # Whole pages for visitors and the copies they are made from (core/kept.py, core/pagecache.py):
+    # Redis in production so that every node serves and drops the same copies.
+    "pages": env.cache("PAGE_CACHE_URL", default=env.str("CACHE_URL", default="locmemcache://pages")),
+}
+CACHES["pages"]["KEY_PREFIX"] = env.str("PAGE_CACHE_KEY_PREFIX", default="")
+# Visitors' pages are kept until what they show changes; this bounds a copy's life all the same
+# (a page may show "coming up" events, which pass without any row changing).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+# Tests run inside a transaction that never commits: versions then move at once too.
+KEPT_EAGER_VERSIONS = False
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -23,6 +23,8 @@ STORAGES = storages_config(s3=True)
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True
 AXES_FAILURE_LIMIT = 5
+# Tests run inside a transaction that never commits: kept copies are dropped at the write too.
+KEPT_EAGER_VERSIONS = True
 # The test client's site is "testserver"; user content is another host name on the same server
 # (browser tests move both to the live server's port, see tests/services.py).
 USERCONTENT_URL = env("USERCONTENT_URL", default="http://usercontent.testserver")

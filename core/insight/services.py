@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from core import kept
 from core.tasks import enqueue
 
 from . import partitions
@@ -106,8 +107,6 @@ def record_soon(kind: str, **fields: Any) -> None:
     At most once: the message is not retried or redelivered, so a crashed worker loses a view
     rather than counting one twice; a broker that is down never breaks the page.
     """
-    from .tasks import record_event
-
     event = event_for(kind, **fields)
     values = {
         field.attname: getattr(event, field.attname)
@@ -115,12 +114,28 @@ def record_soon(kind: str, **fields: Any) -> None:
         if not field.primary_key
     }
     values["occurred_at"] = event.occurred_at.isoformat()
+    # A page kept for visitors (core.pagecache) counts this view again each time it is served.
+    if (making := kept.making()) is not None:
+        making.replay.append(values)
+    _send(values)
+
+
+def send_again(values: dict[str, Any]) -> None:
+    """An event recorded while a kept page was made, for another view of that page now."""
+    _send({**values, "occurred_at": timezone.now().isoformat()})
+
+
+def _send(values: dict[str, Any]) -> None:
+    from .tasks import record_event
+
     try:
         record_event.apply_async(kwargs={"values": values}, retry=False)
     except Exception:  # statistics never cost a reader their page
         import logging
 
-        logging.getLogger(__name__).warning("activity event %s not sent", kind, exc_info=True)
+        logging.getLogger(__name__).warning(
+            "activity event %s not sent", values.get("kind"), exc_info=True
+        )
 
 
 def write_event(*, values: dict[str, Any]) -> None:

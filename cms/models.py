@@ -108,7 +108,9 @@ def _kept_links(settings: models.Model, relation: str) -> list[MenuLink]:
         rows = getattr(settings, relation).prefetch_related("link_page").order_by("sort_order")
         return [MenuLink(row.label, row.label_en, row.href) for row in rows]
 
-    return kept(f"cms:links:{settings._meta.model_name}:{settings.pk}:{relation}", read, seconds=3600)
+    return kept(
+        f"cms:links:{settings._meta.model_name}:{settings.pk}:{relation}", read, seconds=3600
+    )
 
 
 class LinkFields(models.Model):

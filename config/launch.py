@@ -118,6 +118,11 @@ def main() -> int:
         # page (and drop it together): files under var/, there being no Redis in make run.
         (var_dir / "cache" / "pages").mkdir(parents=True, exist_ok=True)
         env["PAGE_CACHE_URL"] = f"filecache://{var_dir / 'cache' / 'pages'}?max_entries=200000"
+    # Static files as in production (hashed, compressed, cached for a year); DJANGO_STATIC_HASHED
+    # =false serves them from the source folders instead, for front-end work.
+    env.setdefault("DJANGO_STATIC_HASHED", "true")
+    if env["DJANGO_STATIC_HASHED"].lower() == "true":
+        manage("collectstatic", "--noinput", env=env)
     manage("migrate", "--noinput", env=env)
     seeded = manage("seed_demo", env=env)
     accounts = [line.strip() for line in seeded.splitlines() if "@demo." in line]

@@ -39,8 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -100,7 +99,9 @@ _WHERE_END = re.compile(r"\s(?:GROUP BY|HAVING|ORDER BY|LIMIT|OFFSET|FOR UPDATE|
 # A statement with any of these is not narrowed: the rows it reads or writes cannot be named.
 _WIDENING = re.compile(r"\bOR\b|\bNOT\b|\bUNION\b|\bEXISTS\b|\bINTERSECT\b|\bEXCEPT\b")
 # Tables no page is made from, written on nearly every request: not worth a version.
-IGNORED_TABLES = frozenset({"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"})
+IGNORED_TABLES = frozenset(
+    {"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"}
+)
 # A write naming more rows than this counts as one to the whole table.
 MAX_TAGS_PER_WRITE = 200
 
@@ -114,7 +115,9 @@ def _where(sql: str) -> tuple[int, str] | None:
     return start, sql[start : end.start() if end else len(sql)]
 
 
-def _values_of(sql: str, params: Any, start: int, where: str, table: str, column: str) -> list | None:
+def _values_of(
+    sql: str, params: Any, start: int, where: str, table: str, column: str
+) -> list | None:
     """The values ``"table"."column"`` is held to in a plain WHERE, or None."""
     name = rf'"{re.escape(table)}"\."{re.escape(column)}"'
     # "t"."c" = %s, "t"."c" IN (%s, %s), and prefetching's ("t"."c") IN ((%s), (%s)).
@@ -182,12 +185,14 @@ def read_tags(sql: str, params: Any) -> set[str]:
     return tags
 
 
-# --- writing ---------------------------------------------------------------------------------------
+# --- writing --------------------------------------------------------------------------------------
 
-_INSERT = re.compile(r'^\s*INSERT INTO "([^"]+)"\s*\(([^)]*)\)\s*(VALUES|SELECT \* FROM UNNEST)', re.S)
+_INSERT = re.compile(
+    r'^\s*INSERT INTO "([^"]+)"\s*\(([^)]*)\)\s*(VALUES|SELECT \* FROM UNNEST)', re.S
+)
 _UPDATE = re.compile(r'^\s*UPDATE "([^"]+)" SET ', re.S)
 _DELETE = re.compile(r'^\s*DELETE FROM "([^"]+)"', re.S)
-_TRUNCATE = re.compile(r'^\s*TRUNCATE\b(.*)', re.S | re.I)
+_TRUNCATE = re.compile(r"^\s*TRUNCATE\b(.*)", re.S | re.I)
 _QUOTED = re.compile(r'"([^"]+)"')
 
 
@@ -199,7 +204,9 @@ class Write:
     rows: list | None = None
 
 
-def _inserted(sql: str, params: Any, many: bool, table: str, columns: list[str], form: str) -> Write:
+def _inserted(
+    sql: str, params: Any, many: bool, table: str, columns: list[str], form: str
+) -> Write:
     write = Write(table, {table})
     info = tables().get(table)
     if info is None:
@@ -282,7 +289,9 @@ def _changed(sql: str, params: Any, table: str, kind: str) -> Write:
 def write_of(sql: str, params: Any, many: bool) -> Write | None:
     """What a statement changes (None for a reading)."""
     head = sql.lstrip()[:8].upper()
-    if head.startswith(("SELECT", "SAVEPOIN", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ", "SHOW")):
+    if head.startswith(
+        ("SELECT", "SAVEPOIN", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ", "SHOW")
+    ):
         return None
     if match := _INSERT.match(sql):
         columns = _QUOTED.findall(match.group(2))
@@ -308,7 +317,8 @@ def _rows_before(connection, write: Write) -> set[str]:
     driver connection (inside the writer's transaction; not a query of the page or service)."""
     info = tables()[write.table]
     columns = ", ".join(f'"{c}"' for c in info.narrowing)
-    statement = f'SELECT {columns} FROM "{write.table}" WHERE "{info.pk}" = ANY(%s)'
+    # Names from the models' own metadata, never from the statement's values.
+    statement = f'SELECT {columns} FROM "{write.table}" WHERE "{info.pk}" = ANY(%s)'  # noqa: S608
     with connection.connection.cursor() as cursor:
         cursor.execute(statement, [list(write.rows)])
         found = cursor.fetchall()
@@ -320,7 +330,7 @@ def _rows_before(connection, write: Write) -> set[str]:
     }
 
 
-# --- versions ----------------------------------------------------------------------------------------
+# --- versions -------------------------------------------------------------------------------------
 
 
 def _tick() -> int:
@@ -362,7 +372,7 @@ def fresh(recorded: dict[str, int]) -> bool:
     return versions(recorded) == recorded
 
 
-# --- the statement hook, on every connection of every process --------------------------------------
+# --- the statement hook, on every connection of every process -------------------------------------
 
 
 def _hook(execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
@@ -438,7 +448,7 @@ def connect() -> None:
         install(connection)
 
 
-# --- making a copy -------------------------------------------------------------------------------------
+# --- making a copy --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -461,9 +471,8 @@ def making() -> Making | None:
 def valid_until(moment: datetime | None) -> None:
     """What is being made changes by itself at ``moment`` (an event starts, booking opens)."""
     current = _making.get()
-    if current is not None and moment is not None:
-        if current.until is None or moment < current.until:
-            current.until = moment
+    if current is not None:
+        valid_until_of(current, moment)
 
 
 def not_kept() -> None:
@@ -540,7 +549,7 @@ def kept(key: str, compute: Callable[[], Any], *, seconds: int = 600) -> Any:
             if outer is not None:
                 outer.tags |= set(recorded)
                 if until is not None:
-                    valid_until_of(outer, datetime.fromtimestamp(until, tz=dt_timezone.utc))
+                    valid_until_of(outer, datetime.fromtimestamp(until, tz=UTC))
             return value
     with make() as current:
         value = compute()

@@ -168,7 +168,9 @@ def test_views_counted_on_a_page_are_counted_again_for_each_copy_served(demo_sit
 # --- exact invalidation ------------------------------------------------------------------------
 
 
-def test_a_booking_changes_its_events_pages_at_once_and_no_other(demo_site, events, interview, user):
+def test_a_booking_changes_its_events_pages_at_once_and_no_other(
+    demo_site, events, interview, user
+):
     from booking import services
 
     booked, other = events
@@ -188,7 +190,13 @@ def test_a_booking_changes_its_events_pages_at_once_and_no_other(demo_site, even
 def test_editing_an_event_changes_its_page_and_the_lists_showing_it(demo_site, events, interview):
     edited, other = events
     client = visitor()
-    warm(client, event_url(edited), event_url(other), reverse("booking:index"), interview_url(interview))
+    warm(
+        client,
+        event_url(edited),
+        event_url(other),
+        reverse("booking:index"),
+        interview_url(interview),
+    )
     edited.title = "剪纸讲座（改期）"
     edited.save()
     assert "剪纸讲座（改期）" in client.get(event_url(edited)).content.decode()
@@ -313,7 +321,11 @@ def test_an_event_page_is_kept_no_longer_than_until_the_event_starts(demo_site):
 @pytest.mark.parametrize(
     ("sql", "params", "expected"),
     [
-        ('SELECT * FROM "booking_event" WHERE "booking_event"."id" = %s', (5,), {"booking_event#5"}),
+        (
+            'SELECT * FROM "booking_event" WHERE "booking_event"."id" = %s',
+            (5,),
+            {"booking_event#5"},
+        ),
         (
             'SELECT * FROM "booking_booking" WHERE ("booking_booking"."event_id" IN (%s, %s) AND '
             '"booking_booking"."status" = %s)',
@@ -326,12 +338,31 @@ def test_an_event_page_is_kept_no_longer_than_until_the_event_starts(demo_site):
             {"wagtailcore_page#7", "wagtailcore_page#8"},
         ),
         # Anything but a plain conjunction reads the whole table.
-        ('SELECT * FROM "booking_event" WHERE ("booking_event"."id" = %s OR "booking_event"."capacity" > %s)', (5, 1), {"booking_event"}),
-        ('SELECT * FROM "booking_event" WHERE NOT ("booking_event"."id" = %s)', (5,), {"booking_event"}),
-        ('SELECT * FROM "booking_event" WHERE "booking_event"."id" IN (SELECT U0."event_id" FROM "booking_booking" U0)', (), {"booking_event", "booking_booking"}),
+        (
+            'SELECT * FROM "booking_event" WHERE ("booking_event"."id" = %s OR '
+            '"booking_event"."capacity" > %s)',
+            (5, 1),
+            {"booking_event"},
+        ),
+        (
+            'SELECT * FROM "booking_event" WHERE NOT ("booking_event"."id" = %s)',
+            (5,),
+            {"booking_event"},
+        ),
+        (
+            'SELECT * FROM "booking_event" WHERE "booking_event"."id" IN (SELECT '
+            'U0."event_id" FROM "booking_booking" U0)',
+            (),
+            {"booking_event", "booking_booking"},
+        ),
         ('SELECT * FROM "booking_event" WHERE "booking_event"."id" > %s', (5,), {"booking_event"}),
         # A joined table is read wholly.
-        ('SELECT * FROM "booking_event" INNER JOIN "booking_location" ON (x) WHERE "booking_event"."id" = %s', (5,), {"booking_event#5", "booking_location"}),
+        (
+            'SELECT * FROM "booking_event" INNER JOIN "booking_location" ON (x) WHERE '
+            '"booking_event"."id" = %s',
+            (5,),
+            {"booking_event#5", "booking_location"},
+        ),
     ],
 )
 def test_readings_name_their_rows_only_when_plainly_narrowed(sql, params, expected):
@@ -346,28 +377,59 @@ def test_readings_name_their_rows_only_when_plainly_narrowed(sql, params, expect
     ("sql", "params", "expected"),
     [
         (
-            'INSERT INTO "booking_booking" ("event_id", "user_id") VALUES (%s, %s), (%s, %s) RETURNING "booking_booking"."id"',
+            'INSERT INTO "booking_booking" ("event_id", "user_id") VALUES (%s, %s), (%s, '
+            '%s) RETURNING "booking_booking"."id"',
             (5, 1, 6, 2),
-            {"booking_booking", "booking_booking.event_id=5", "booking_booking.event_id=6", "booking_booking.user_id=1", "booking_booking.user_id=2"},
+            {
+                "booking_booking",
+                "booking_booking.event_id=5",
+                "booking_booking.event_id=6",
+                "booking_booking.user_id=1",
+                "booking_booking.user_id=2",
+            },
         ),
         # A row written with a default in it: the columns cannot be lined up, so the whole table.
         (
-            'INSERT INTO "booking_booking" ("event_id", "user_id", "note") VALUES (%s, %s, DEFAULT), (%s, %s, DEFAULT), (%s, %s, DEFAULT)',
+            'INSERT INTO "booking_booking" ("event_id", "user_id", "note") VALUES (%s, %s, '
+            "DEFAULT), (%s, %s, DEFAULT), (%s, %s, DEFAULT)",
             (5, 1, 6, 2, 7, 3),
             {"booking_booking", "booking_booking!"},
         ),
         (
-            'INSERT INTO "booking_booking" ("event_id", "user_id") VALUES (%s, %s) ON CONFLICT DO NOTHING',
+            'INSERT INTO "booking_booking" ("event_id", "user_id") VALUES (%s, %s) ON '
+            "CONFLICT DO NOTHING",
             (5, 1),
             {"booking_booking", "booking_booking!"},
         ),
-        ('UPDATE "booking_event" SET "capacity" = %s WHERE "booking_event"."id" = %s', (9, 5), {"booking_event", "booking_event#5"}),
-        ('UPDATE "booking_event" SET "capacity" = %s WHERE "booking_event"."capacity" = %s', (9, 5), {"booking_event", "booking_event!"}),
-        ('UPDATE "booking_event" SET "location_id" = ("booking_event"."resource_id") WHERE "booking_event"."id" = %s', (5,), {"booking_event", "booking_event#5", "booking_event!"}),
-        ('DELETE FROM "booking_event" WHERE "booking_event"."id" IN (%s, %s)', (5, 6), {"booking_event", "booking_event#5", "booking_event#6"}),
-        ('DELETE FROM "booking_event" WHERE ("booking_event"."id" = %s OR "booking_event"."id" = %s)', (5, 6), {"booking_event", "booking_event!"}),
+        (
+            'UPDATE "booking_event" SET "capacity" = %s WHERE "booking_event"."id" = %s',
+            (9, 5),
+            {"booking_event", "booking_event#5"},
+        ),
+        (
+            'UPDATE "booking_event" SET "capacity" = %s WHERE "booking_event"."capacity" = %s',
+            (9, 5),
+            {"booking_event", "booking_event!"},
+        ),
+        (
+            'UPDATE "booking_event" SET "location_id" = ("booking_event"."resource_id") '
+            'WHERE "booking_event"."id" = %s',
+            (5,),
+            {"booking_event", "booking_event#5", "booking_event!"},
+        ),
+        (
+            'DELETE FROM "booking_event" WHERE "booking_event"."id" IN (%s, %s)',
+            (5, 6),
+            {"booking_event", "booking_event#5", "booking_event#6"},
+        ),
+        (
+            'DELETE FROM "booking_event" WHERE ("booking_event"."id" = %s OR '
+            '"booking_event"."id" = %s)',
+            (5, 6),
+            {"booking_event", "booking_event!"},
+        ),
         ('TRUNCATE "booking_event"', (), {"booking_event", "booking_event!"}),
-        ('SELECT 1', (), None),
+        ("SELECT 1", (), None),
     ],
 )
 def test_writes_name_what_they_change(sql, params, expected):
@@ -407,9 +469,7 @@ def test_a_signed_in_reader_still_needs_the_token(demo_site, user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     assert client.post(reverse("core:set-language"), {"language": "en"}).status_code == 403
-    assert (
-        client.post(reverse("core:display-preferences"), {"large_text": "on"}).status_code == 403
-    )
+    assert client.post(reverse("core:display-preferences"), {"large_text": "on"}).status_code == 403
     user.refresh_from_db()
     assert user.language != "en" and not user.large_text
     page = client.get("/").content.decode()

@@ -160,7 +160,9 @@ CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
     # Whole pages for visitors and the copies they are made from (core/kept.py, core/pagecache.py):
     # Redis in production so that every node serves and drops the same copies.
-    "pages": env.cache("PAGE_CACHE_URL", default=env.str("CACHE_URL", default="locmemcache://pages")),
+    "pages": env.cache(
+        "PAGE_CACHE_URL", default=env.str("CACHE_URL", default="locmemcache://pages")
+    ),
 }
 CACHES["pages"]["KEY_PREFIX"] = env.str("PAGE_CACHE_KEY_PREFIX", default="")
 # Visitors' pages are kept until what they show changes; this bounds a copy's life all the same

@@ -11,4 +11,5 @@ setup:
 	scripts/setup test
 
 bench:
+	scripts/setup bench
 	.venv/bin/python bench/run_all.py

@@ -82,7 +82,7 @@ def prepare() -> tuple[list[str], list[str]]:
     for reader in User.objects.filter(email__endswith="@bench.example")[:wanted]:
         session = SessionStore()
         session[SESSION_KEY] = str(reader.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "accounts.auth.KeptPermissionsBackend"
         session[HASH_SESSION_KEY] = reader.get_session_auth_hash()
         session.create()
         sessions.append(session.session_key)

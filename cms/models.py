@@ -12,11 +12,12 @@ from wagtail.search import index
 
 # The booking engine's weekdays (Python's date.weekday(): Monday is 0), shared by opening hours.
 from booking.models import Weekday
+from core.pages import QuickServe, route_in_one_query
 
 from .blocks import BodyBlock
 
 
-class HomePage(Page):
+class HomePage(QuickServe, Page):
     """The front door: a welcome, and tiles into learning, the maker space, memories and works."""
 
     hero_title = models.CharField(_("welcome heading"), max_length=80)
@@ -36,6 +37,12 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def route(self, request, path_components):
+        # Every address of the site starts here: found in one query (core.pages).
+        if not path_components:
+            return super().route(request, path_components)
+        return route_in_one_query(self, request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         from wagtail.models import Site
@@ -61,7 +68,7 @@ class HomePage(Page):
         return context
 
 
-class StandardPage(Page):
+class StandardPage(QuickServe, Page):
     """A general content page: about us, opening hours, rules, a section's introduction."""
 
     introduction = models.TextField(_("introduction"), max_length=500, blank=True)
@@ -92,25 +99,6 @@ class MenuLink:
 
         english = (get_language() or "").startswith("en")
         return self.label_en if english and self.label_en else self.label_zh
-
-
-def _kept_links(settings: models.Model, relation: str) -> list[MenuLink]:
-    """The links of a navigation or footer setting, kept between requests until a link, the
-    setting or a page they point to changes (core.kept).
-
-    Every page shows them; reading them costs a query (and linked pages' addresses more) on
-    each request otherwise.
-    """
-    from core.kept import kept
-
-    def read() -> list[MenuLink]:
-        # The linked pages by their ids (a join would make the links depend on every page).
-        rows = getattr(settings, relation).prefetch_related("link_page").order_by("sort_order")
-        return [MenuLink(row.label, row.label_en, row.href) for row in rows]
-
-    return kept(
-        f"cms:links:{settings._meta.model_name}:{settings.pk}:{relation}", read, seconds=3600
-    )
 
 
 class LinkFields(models.Model):
@@ -160,9 +148,6 @@ class NavigationSettings(BaseSiteSetting, ClusterableModel):
     def __str__(self) -> str:
         return str(_("Navigation for %(site)s") % {"site": self.site})
 
-    def menu_items(self) -> list["MenuLink"]:
-        return _kept_links(self, "items")
-
 
 class NavigationItem(Orderable, LinkFields):
     settings = ParentalKey(NavigationSettings, related_name="items", on_delete=models.CASCADE)
@@ -191,9 +176,6 @@ class FooterSettings(BaseSiteSetting, ClusterableModel):
 
     def __str__(self) -> str:
         return str(_("Footer for %(site)s") % {"site": self.site})
-
-    def link_items(self) -> list["MenuLink"]:
-        return _kept_links(self, "links")
 
 
 @register_setting(icon="time")

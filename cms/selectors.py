@@ -111,7 +111,9 @@ def _whats_on(site) -> dict:
 
 def whats_on(site) -> dict:
     """What is on, the same for every visitor: kept until a row it shows changes (core.kept),
-    or the soonest event shown starts."""
+    the soonest event shown starts, or the day (and its opening hours) ends."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    valid_until(timezone.make_aware(datetime.combine(tomorrow, datetime.min.time())))
     return kept(
         f"cms:home:whats-on:{site.pk}:{timezone.localdate()}",
         lambda: _whats_on(site),
@@ -231,3 +233,48 @@ def mine(user, *, now: datetime | None = None) -> dict[str, list[MineRow]]:
         item = MineRow(*row)
         found[item.kind].append(item)
     return found
+
+
+# --- what every page shows: the menus and the footer -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Chrome:
+    menu: list
+    footer_links: list
+    address: str = ""
+    opening_hours: str = ""
+    phone: str = ""
+    note: str = ""
+
+
+def _chrome() -> Chrome:
+    from wagtail.models import Site
+
+    from .models import FooterSettings, MenuLink, NavigationSettings
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return Chrome(menu=[], footer_links=[])
+    navigation = NavigationSettings.for_site(site)
+    footer = FooterSettings.for_site(site)
+
+    def links(rows) -> list:
+        # The linked pages by their ids (a join would make the links depend on every page).
+        rows = rows.prefetch_related("link_page").order_by("sort_order")
+        return [MenuLink(row.label, row.label_en, row.href) for row in rows]
+
+    return Chrome(
+        menu=links(navigation.items.all()),
+        footer_links=links(footer.links.all()),
+        address=footer.address,
+        opening_hours=footer.opening_hours,
+        phone=footer.phone,
+        note=footer.note,
+    )
+
+
+def chrome() -> Chrome:
+    """The menus and the footer of every page: kept until a link, a setting or a page they
+    point to changes (core.kept), so that a page spends no query on them."""
+    return kept("cms:chrome", _chrome, seconds=3600)

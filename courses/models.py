@@ -23,6 +23,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from accounts.models import AudienceGroup
+from core.pages import QuickServe
 
 from .blocks import LessonBlock
 from .panels import BrowserScoredLessonsPanel
@@ -76,7 +77,7 @@ class LearningMedia(models.Model):
         return self.title
 
 
-class LearningIndexPage(Page):
+class LearningIndexPage(QuickServe, Page):
     introduction = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
@@ -97,7 +98,7 @@ class LearningIndexPage(Page):
         return context
 
 
-class LearningPathPage(Page):
+class LearningPathPage(QuickServe, Page):
     audiences = ArrayField(
         models.CharField(max_length=20, choices=AudienceGroup.choices),
         verbose_name=_("audiences"),
@@ -163,7 +164,7 @@ class PathCourse(Orderable):
     panels = [FieldPanel("course")]
 
 
-class CoursePage(Page):
+class CoursePage(QuickServe, Page):
     class Rule(models.TextChoices):
         ALL_REQUIRED = "all", _("All required lessons")
         PERCENTAGE = "percentage", _("A percentage of the lessons")
@@ -276,7 +277,7 @@ class CoursePage(Page):
         return context
 
 
-class ModulePage(Page):
+class ModulePage(QuickServe, Page):
     introduction = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
@@ -288,7 +289,7 @@ class ModulePage(Page):
         verbose_name = _("module")
 
 
-class LessonPage(Page):
+class LessonPage(QuickServe, Page):
     class Criterion(models.TextChoices):
         VIEWED = "viewed", _("Viewed")
         WATCHED = "watched", _("Watched at least 90 percent of the video or audio")
@@ -771,7 +772,7 @@ class H5PState(models.Model):
         return f"{self.user_id} {self.content_id} {self.data_type}"
 
 
-class H5PPage(Page):
+class H5PPage(QuickServe, Page):
     """A standalone page for one H5P activity (practice outside a course)."""
 
     introduction = models.TextField(_("introduction"), blank=True)

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -465,6 +466,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt  # OAI-PMH allows POST from harvesters, which carry no CSRF token; it only reads.
+@never_cache  # each answer carries its own time and resumption tokens that expire
 def oai_pmh(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "POST"):
         return HttpResponse(status=405)

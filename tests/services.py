@@ -281,6 +281,8 @@ def page(transactional_db, live_server, settings):
 
     settings.SITE_URL = live_server.url
     settings.USERCONTENT_URL = live_server.url.replace("://localhost:", "://127.0.0.1:")
+    # Journeys meet visitors' pages kept as in production (core.pagecache).
+    settings.PAGE_CACHE_ENABLED = True
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True

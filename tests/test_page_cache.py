@@ -20,6 +20,11 @@ from core.pagecache import HEADER
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _pages_kept(settings):
+    settings.PAGE_CACHE_ENABLED = True
+
+
 def visitor(**cookies) -> Client:
     client = Client()
     for name, value in cookies.items():

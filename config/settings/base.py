@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The site and its home page from a kept copy: three queries less on every page (core.pages).
+    "core.pages.KeptSiteMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Axes must run last so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -139,6 +141,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "wagtail.contrib.settings.context_processors.settings",
                 "core.context_processors.display_preferences",
+                "cms.context_processors.chrome",
             ],
         },
     },
@@ -177,8 +180,17 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out credentials before any other backend checks them.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, with each reader's permissions kept between requests (accounts/auth.py).
+    "accounts.auth.KeptPermissionsBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Argon2id at OWASP's parameters first (accounts/hashers.py says why); the others only read
+# older hashes, which are re-made at the next sign-in.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -257,8 +269,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.auth.login_identifier"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
-# Behind the reverse proxy the client address arrives in X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Behind the reverse proxy the client address arrives in X-Forwarded-For: how many proxies
+# (nginx: 1) append to it. Axes and allauth's limits (e.g. 30 sign-ins a minute per address)
+# must count readers' addresses, not the proxy's, or a rush would lock everyone out.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # --- Internationalisation -------------------------------------------------------------------

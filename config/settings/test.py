@@ -25,6 +25,10 @@ WHITENOISE_USE_FINDERS = True
 AXES_FAILURE_LIMIT = 5
 # Tests run inside a transaction that never commits: kept copies are dropped at the write too.
 KEPT_EAGER_VERSIONS = True
+# Visitors' pages are kept only where a test asks (tests/test_page_cache.py, the browser tests):
+# elsewhere a second request must make the page again, so that counting its queries means
+# something.
+PAGE_CACHE_ENABLED = False
 # The test client's site is "testserver"; user content is another host name on the same server
 # (browser tests move both to the live server's port, see tests/services.py).
 USERCONTENT_URL = env("USERCONTENT_URL", default="http://usercontent.testserver")

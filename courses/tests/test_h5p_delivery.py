@@ -179,7 +179,7 @@ def test_the_player_document_has_its_own_policy_and_only_the_site_may_frame_it(c
         assert response.status_code == 404, other
 
 
-def test_site_pages_with_a_player_are_not_loosened(content):
+def test_site_pages_with_a_player_are_not_loosened(content, user):
     client = Client()
     the_course = course(lessons=[("判断题", "score", [("h5p", {"activity": content})],
                                   {"threshold": 80})])  # fmt: skip
@@ -193,7 +193,12 @@ def test_site_pages_with_a_player_are_not_loosened(content):
         assert "frame-src 'self' http://usercontent.testserver" in policy
         page = response.content.decode()
         assert "build/h5p/main.bundle.js" not in page
-        assert 'data-csrf="' in page
+        # A visitor's page is one copy for every visitor (core.pagecache): no token in it (the
+        # player sends nothing for a visitor). A signed-in reader's page carries theirs.
+        assert 'data-csrf="' not in page
+    reader = Client()
+    reader.force_login(user)
+    assert 'data-csrf="' in reader.get(lesson.url).content.decode()
 
 
 def test_a_statement_body_too_deep_or_not_an_object_is_a_400(content, user):

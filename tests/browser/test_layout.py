@@ -143,7 +143,7 @@ def _sign_in(context, live_server, user: User | None) -> None:
     if user is None:
         return
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="accounts.auth.KeptPermissionsBackend")
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]

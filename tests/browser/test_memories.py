@@ -244,7 +244,7 @@ def test_desk_interview_page_fits_a_phone_and_speaks_in_words(
     services.set_part_access(part=item, level="restricted", embargo_until=None, user=staff,
                              reason="录音中有第三方")  # fmt: skip
     client = Client()
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="accounts.auth.KeptPermissionsBackend")
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]

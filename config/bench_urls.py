@@ -1,0 +1,17 @@
+"""The site's addresses plus one trivial view, the yardstick of bench/throughput.py: it goes
+through the same middleware as every page and does nothing else."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from core import kept
+
+from .urls import urlpatterns as site_urlpatterns
+
+
+def trivial(request: HttpRequest) -> HttpResponse:
+    kept.not_kept()  # the yardstick is Django's own cost, never a kept copy
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [path("__bench/trivial", trivial), *site_urlpatterns]

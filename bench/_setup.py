@@ -67,3 +67,63 @@ def chinese_vocabulary(*, shortest: int = 1) -> tuple[list[str], list[int]]:
                     freqs.append(int(freq))
         _VOCABULARY[shortest] = (words, list(accumulate(freqs)))
     return _VOCABULARY[shortest]
+
+
+def serve(*, port: int, env: dict, threads: int = 1, ready: str = "/healthz"):
+    """gunicorn (2 workers) on ``port`` with ``env``; returns once ``ready`` answers."""
+    import subprocess
+    import time
+    import urllib.request
+
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    command = [gunicorn, "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    if threads > 1:
+        command += ["--threads", str(threads), "--timeout", "120"]
+    process = subprocess.Popen(
+        command,
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.3)
+    stop(process)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop(*processes) -> None:
+    """Stop processes started in sessions of their own (gunicorn and its workers)."""
+    import signal
+
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+    for process in processes:
+        process.wait(timeout=60)
+
+
+def served_env(*, name: str, redis: str, **overrides: str) -> dict[str, str]:
+    """The environment of a bench's server: `make run`'s settings with Redis for the caches,
+    as in production, and a key prefix and queue of the bench's own."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        CACHE_URL=redis,
+        PAGE_CACHE_URL=redis,
+        PAGE_CACHE_KEY_PREFIX=name,
+        CELERY_TASK_DEFAULT_QUEUE=name,
+        DJANGO_STATIC_HASHED="false",
+        WHITENOISE_AUTOREFRESH="off",
+        DJANGO_DEBUG="off",
+    )
+    env.update(overrides)
+    return env

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
-from _setup import BASE_DIR, setup_django
+from _setup import BASE_DIR, serve, served_env, setup_django, stop
 
 PORT = int(os.environ.get("BENCH_PORT", "8933"))
 CHROMIUM = "/usr/bin/chromium"
@@ -53,33 +51,17 @@ def pages() -> dict[str, str]:
 
 
 def start_server() -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
+    env = served_env(
+        name="bench-weight",
+        redis="redis://127.0.0.1:6379/13",
         DJANGO_STATIC_HASHED="true",
-        DJANGO_DEBUG="off",
-        PAGE_CACHE_URL="redis://127.0.0.1:6379/13",
-        PAGE_CACHE_KEY_PREFIX="bench-weight",
         SITE_URL=f"http://127.0.0.1:{PORT}",
         USERCONTENT_URL=f"http://localhost:{PORT}",
     )
     python = str(Path(sys.executable))
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR,
                    env=env, check=True)  # fmt: skip
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen(
-        [gunicorn, "config.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "2"],
-        cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2)
-            return process
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not start")
+    return serve(port=PORT, env=env)
 
 
 def visit(browser, url: str) -> dict:
@@ -149,8 +131,7 @@ def main() -> None:
                     failures.append(f"{name} loads the 3D viewer")
             browser.close()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
     print("\n" + ("\n".join(failures) if failures else "all within target"))
     if failures:
         sys.exit(1)

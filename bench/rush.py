@@ -19,16 +19,14 @@ import csv
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
-from _setup import BASE_DIR, setup_django
+from _setup import BASE_DIR, serve, served_env, setup_django, stop
 
 PORT = int(os.environ.get("BENCH_PORT", "8932"))
 PLACES = 40
@@ -96,22 +94,14 @@ def prepare() -> dict[str, str]:
 
 
 def server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        CACHE_URL=REDIS,
-        PAGE_CACHE_URL=REDIS,
-        PAGE_CACHE_KEY_PREFIX="bench-rush",
+    return served_env(
+        name="bench-rush",
+        redis=REDIS,
         CELERY_BROKER_URL="redis://127.0.0.1:6379/11",
-        CELERY_TASK_DEFAULT_QUEUE="bench-rush",
-        DJANGO_STATIC_HASHED="false",
-        WHITENOISE_AUTOREFRESH="off",
-        DJANGO_DEBUG="off",
         # As behind the library's nginx: the reader's address is the last X-Forwarded-For.
         TRUSTED_PROXY_COUNT="1",
         SITE_URL=f"http://127.0.0.1:{PORT}",
     )
-    return env
 
 
 def start(env: dict[str, str]) -> list[subprocess.Popen]:
@@ -122,29 +112,7 @@ def start(env: dict[str, str]) -> list[subprocess.Popen]:
          "--concurrency", "1"],
         cwd=BASE_DIR, env=env, **quiet,
     )  # fmt: skip
-    web = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", "2", "--threads", "4", "--timeout", "120"],
-        cwd=BASE_DIR, env=env, **quiet,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2)
-            return [web, worker]
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not start")
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-    for process in processes:
-        process.wait(timeout=60)
+    return [serve(port=PORT, env=env, threads=4), worker]
 
 
 def swarm(env: dict[str, str], folder: Path) -> list[dict]:
@@ -179,7 +147,7 @@ def main() -> None:
             failures_path = Path(folder) / "rush_failures.csv"
             failures = list(csv.DictReader(failures_path.open())) if failures_path.exists() else []
     finally:
-        stop(processes)
+        stop(*processes)
     report(rows, failures, elapsed, int(names["RUSH_EVENT"]))
 
 

@@ -52,10 +52,21 @@ class Reader(FastHttpUser):
     def get(self, path: str, name: str):
         return self.client.get(path, name=name, headers={"X-Forwarded-For": self.address})
 
-    def post(self, path: str, data: dict, name: str, **kwargs):
-        headers = {"X-Forwarded-For": self.address, "Referer": self.host + path}
-        headers.update(kwargs.pop("headers", {}))
-        return self.client.post(path, data=data, name=name, headers=headers, **kwargs)
+    def form(self, path: str, fields: dict, name: str, *, page: str, accepted: tuple) -> int:
+        """Send a form as a browser would from ``page``; a status outside ``accepted`` fails."""
+        with self.client.post(
+            path,
+            data=fields,
+            headers={"X-Forwarded-For": self.address, "Referer": self.host + page},
+            name=name,
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code in accepted:
+                response.success()
+            else:
+                response.failure(f"{name} answered {response.status_code}")
+            return response.status_code
 
     def token(self, html: str) -> str:
         found = TOKEN.search(html)
@@ -63,23 +74,14 @@ class Reader(FastHttpUser):
 
     def sign_in(self) -> bool:
         page = self.get("/accounts/login/", "sign-in page")
-        with self.client.post(
-            "/accounts/login/",
-            data={
-                "login": f"{self.kind}-{self.number}@rush.liaotu.cn",
-                "password": PASSWORD,
-                "csrfmiddlewaretoken": self.token(page.text or ""),
-            },
-            headers={"X-Forwarded-For": self.address, "Referer": self.host + "/accounts/login/"},
-            name="sign in",
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            if response.status_code != 302:
-                response.failure(f"sign-in answered {response.status_code}")
-                return False
-            response.success()
-        return True
+        fields = {
+            "login": f"{self.kind}-{self.number}@rush.liaotu.cn",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": self.token(page.text or ""),
+        }
+        status = self.form("/accounts/login/", fields, "sign in", page="/accounts/login/",
+                           accepted=(302,))  # fmt: skip
+        return status == 302
 
 
 class EventRusher(Reader):
@@ -93,21 +95,9 @@ class EventRusher(Reader):
         if not self.sign_in():
             raise StopUser
         page = self.get(EVENT_URL, "event (signed in)")
-        with self.client.post(
-            f"{EVENT_URL}book/",
-            data={"csrfmiddlewaretoken": self.token(page.text or "")},
-            headers={"X-Forwarded-For": self.address, "Referer": self.host + EVENT_URL},
-            name="book event",
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            where = response.headers.get("Location", "")
-            if response.status_code == 302 and "/booking/b/" in where:
-                response.success()
-            elif response.status_code in (302, 400, 409):
-                response.success()  # full: refused in words, as it should be
-            else:
-                response.failure(f"booking answered {response.status_code}")
+        # Given (to the booking) or refused as full (back to the event, in words): both 302.
+        self.form(f"{EVENT_URL}book/", {"csrfmiddlewaretoken": self.token(page.text or "")},
+                  "book event", page=EVENT_URL, accepted=(302,))  # fmt: skip
         raise StopUser
 
 
@@ -123,27 +113,14 @@ class RoomBooker(Reader):
         page = self.get(f"/booking/r/{slug}/?date={day}", "room day")
         slots = SLOT.findall(page.text or "")
         if slots:
-            start = random.choice(slots)
-            with self.client.post(
-                f"/booking/r/{slug}/book/",
-                data={
-                    "csrfmiddlewaretoken": self.token(page.text or ""),
-                    "start": start,
-                    "duration": "60",
-                },
-                headers={
-                    "X-Forwarded-For": self.address,
-                    "Referer": self.host + f"/booking/r/{slug}/",
-                },
-                name="book room",
-                allow_redirects=False,
-                catch_response=True,
-            ) as response:
-                # A slot taken a moment earlier by another reader is refused in words (400).
-                if response.status_code in (302, 400):
-                    response.success()
-                else:
-                    response.failure(f"room booking answered {response.status_code}")
+            fields = {
+                "csrfmiddlewaretoken": self.token(page.text or ""),
+                "start": random.choice(slots),
+                "duration": "60",
+            }
+            # A slot taken a moment earlier by another reader is refused in words (400).
+            self.form(f"/booking/r/{slug}/book/", fields, "book room", page=f"/booking/r/{slug}/",
+                      accepted=(302, 400))  # fmt: skip
         raise StopUser
 
 

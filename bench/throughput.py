@@ -20,16 +20,13 @@ import io
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
-from _setup import BASE_DIR, setup_django
+from _setup import serve, served_env, setup_django, stop
 
 PORT = int(os.environ.get("BENCH_PORT", "8931"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -88,42 +85,6 @@ def session_cookie() -> str:
     return client.cookies["sessionid"].value
 
 
-def server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.bench",
-        CACHE_URL=REDIS_DB,
-        PAGE_CACHE_URL=REDIS_DB,
-        PAGE_CACHE_KEY_PREFIX="bench-throughput",
-        CELERY_TASK_DEFAULT_QUEUE="bench-throughput",
-        DJANGO_STATIC_HASHED="false",
-        WHITENOISE_AUTOREFRESH="off",
-        DJANGO_DEBUG="off",
-    )
-    return env
-
-
-def start_server(env: dict[str, str]) -> subprocess.Popen:
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen(
-        [gunicorn, "config.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "2"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/__bench/trivial", timeout=2)
-            return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
 def wrk(path: str, *, cookie: str = "", miss: bool = False, script_dir: Path) -> float:
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s"]
     if cookie:
@@ -149,9 +110,11 @@ def main() -> None:
     call_command("seed_demo", stdout=io.StringIO())
     visitor, signed_in = pages()
     cookie = session_cookie()
-    env = server_env()
+    env = served_env(
+        name="bench-throughput", redis=REDIS_DB, DJANGO_SETTINGS_MODULE="config.settings.bench"
+    )
     subprocess.run(["redis-cli", "-u", REDIS_DB, "FLUSHDB"], check=False, capture_output=True)
-    server = start_server(env)
+    server = serve(port=PORT, env=env, ready="/__bench/trivial")
     targets: list[tuple[str, str, dict]] = [("trivial view", "/__bench/trivial", {})]
     targets += [(f"{name} · kept", path, {}) for name, path in visitor.items()]
     targets += [(f"{name} · miss", path, {"miss": True}) for name, path in visitor.items()]
@@ -170,8 +133,7 @@ def main() -> None:
                     rates[name].append(wrk(path, script_dir=Path(folder), **options))
                 print(f"round {round_number + 1}/{ROUNDS} done", flush=True)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
         subprocess.run(["redis-cli", "-u", REDIS_DB, "FLUSHDB"], check=False, capture_output=True)
         subprocess.run(
             ["redis-cli", "-u", "redis://127.0.0.1:6379/14", "DEL", "bench-throughput"],

@@ -256,8 +256,11 @@ def _chrome() -> Chrome:
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         return Chrome(menu=[], footer_links=[])
-    navigation = NavigationSettings.for_site(site)
-    footer = FooterSettings.for_site(site)
+    # Read, never created here (``for_site`` would write while a page is being made).
+    navigation = NavigationSettings.objects.filter(site=site).first() or NavigationSettings(
+        site=site
+    )
+    footer = FooterSettings.objects.filter(site=site).first() or FooterSettings(site=site)
 
     def links(rows) -> list:
         # The linked pages by their ids (a join would make the links depend on every page).
@@ -265,8 +268,8 @@ def _chrome() -> Chrome:
         return [MenuLink(row.label, row.label_en, row.href) for row in rows]
 
     return Chrome(
-        menu=links(navigation.items.all()),
-        footer_links=links(footer.links.all()),
+        menu=links(navigation.items.all()) if navigation.pk else [],
+        footer_links=links(footer.links.all()) if footer.pk else [],
         address=footer.address,
         opening_hours=footer.opening_hours,
         phone=footer.phone,

@@ -483,6 +483,24 @@ def not_kept() -> None:
 
 
 @contextmanager
+def unrecorded() -> Iterator[None]:
+    """Reads inside are not recorded: the caller names what they depend on (``depends_on``)."""
+    token = _making.set(None)
+    try:
+        yield
+    finally:
+        _making.reset(token)
+
+
+def depends_on(*tags: str) -> None:
+    """What is being made depends on these tags (``t``, ``t#pk`` or ``t.column=value``)."""
+    current = _making.get()
+    if current is not None:
+        for tag in tags:
+            current.tags |= {tag, re.split(r"[#.]", tag, maxsplit=1)[0] + "!"}
+
+
+@contextmanager
 def make() -> Iterator[Making]:
     """Record what the code inside reads; nested makings pass their tags outwards."""
     outer = _making.get()

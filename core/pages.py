@@ -90,9 +90,16 @@ def site_for(request):
     port = request.get_port()
 
     def read():
-        site = Site._find_for_request(request)
+        # Wagtail's lookup joins every page to the sites; what it depends on is the sites and
+        # the one home page, named here so that publishing another page keeps this copy.
+        with kept.unrecorded():
+            site = Site._find_for_request(request)
+            if site is not None:
+                site.root_page = site.root_page.specific
+        kept.depends_on("wagtailcore_site")
         if site is not None:
-            site.root_page = site.root_page.specific
+            root = site.root_page
+            kept.depends_on(f"wagtailcore_page#{root.pk}", f"{root._meta.db_table}#{root.pk}")
         return site
 
     return kept.kept(f"wagtail:site:{hostname}:{port}", read, seconds=3600)

@@ -9,3 +9,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 app = Celery("liaotu")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _connect_request_ids() -> None:
+    # The web request's id follows it into the tasks it enqueues (core/requestid.py).
+    from core.requestid import connect_celery
+
+    connect_celery()
+
+
+_connect_request_ids()

@@ -16,6 +16,7 @@ SITEMAPS = {"pages": core_sitemaps.SiteURLPageSitemap, "memories": InterviewSite
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     # Staff sign in through allauth, which asks for the second factor; Wagtail's own login form
     # checks the password alone, so it must never be reachable.
     path("admin/login/", accounts_views.admin_login, name="wagtailadmin_login"),

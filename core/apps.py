@@ -14,7 +14,9 @@ class CoreConfig(AppConfig):
         # from HOST and PORT), so sitemaps and full page URLs name the address the site is on.
         post_migrate.connect(sync_wagtail_site, dispatch_uid="core.sync_wagtail_site")
 
-        from . import kept, search
+        from . import kept, requestid, search
+
+        requestid.connect()
 
         # Every statement on every connection names what it read or changed, so that kept
         # pages are dropped exactly when what they show changes (core/kept.py).

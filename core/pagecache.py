@@ -37,6 +37,7 @@ NEVER_KEPT = (
     "/_allauth/",
     "/csrf/",
     "/healthz",
+    "/readyz",
     "/files/",
     "/documents/",
     "/booking/b/",

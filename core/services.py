@@ -104,6 +104,30 @@ def health_report() -> tuple[bool, dict]:
     return healthy, report
 
 
+def pending_migrations() -> list[str]:
+    """Migrations not yet applied to the database ("app.0042_name"), in the order they would run."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def readiness_report() -> tuple[bool, dict]:
+    """Whether this node should take traffic: healthy, and its code's migrations all applied.
+
+    During an upgrade the new code starts before (or while) ``migrate`` runs; a node whose
+    models are ahead of the database would fail on the first query that uses a new column.
+    """
+    healthy, report = health_report()
+    pending = pending_migrations() if report["checks"]["database"]["ok"] else []
+    report["pending_migrations"] = pending
+    ready = healthy and not pending
+    report["status"] = "ready" if ready else "not ready"
+    return ready, report
+
+
 def record_heartbeat(*, name: str, hostname: str = "") -> ServiceHeartbeat:
     beat, _created = ServiceHeartbeat.objects.update_or_create(
         name=name, defaults={"seen_at": timezone.now(), "hostname": hostname[:255]}

@@ -42,6 +42,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(report, status=200 if healthy else 503)
 
 
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """The load balancer's readiness check: 503 while migrations are pending (an upgrade in
+    progress) or a service is down; ``/healthz`` stays the liveness check."""
+    ready, report = services.readiness_report()
+    return JsonResponse(report, status=200 if ready else 503)
+
+
 def safe_next(request: HttpRequest, candidate: str | None, default: str = "/") -> str:
     """Where to send the reader back to: ``candidate`` if it is on this site, else ``default``."""
     if candidate and url_has_allowed_host_and_scheme(

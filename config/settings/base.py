@@ -95,7 +95,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: requests for the user-content host are answered apart, without cookies or session.
+    # The request's id, in every log line of it and of the tasks it enqueues.
+    "core.requestid.RequestIdMiddleware",
+    # Then requests for the user-content host are answered apart, without cookies or session.
     "core.usercontent.UserContentMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -530,11 +532,28 @@ WAGTAIL_ALLOW_UNICODE_SLUGS = True
 # No Gravatar: readers' email hashes must not go to a third party (and it is unreachable here).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
+# One JSON object per line in production (LOG_FORMAT=json), for the log collector; every line
+# carries the request id of the request or task it belongs to (core/requestid.py).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},

@@ -90,3 +90,6 @@ def _usercontent_errors() -> list[str]:
 
 if _errors := _configuration_errors():
     raise ImproperlyConfigured("Refusing to start in production mode: " + " ".join(_errors))
+
+# JSON log lines for the log collector unless told otherwise (LOG_FORMAT=plain).
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")  # noqa: F405

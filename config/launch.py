@@ -129,51 +129,24 @@ def main() -> int:
 
     # Not watched like the site's own processes: a printer that stops is only a printer offline.
     printers = start_virtual_printers(var_dir)
-    children: list[subprocess.Popen] = []
     celery = str(VENV_BIN / "celery")
     worker_args = [celery, "-A", "config", "worker", "-l", "info", "--concurrency", "2"]
     if env["CELERY_BROKER_URL"].startswith("filesystem://"):
         worker_args += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
-    children.append(subprocess.Popen(worker_args, cwd=BASE_DIR, env=env))
-    children.append(
-        subprocess.Popen(
-            [
-                celery,
-                "-A",
-                "config",
-                "beat",
-                "-l",
-                "info",
-                "-s",
-                str(var_dir / "celerybeat-schedule"),
-            ],
-            cwd=BASE_DIR,
-            env=env,
-        )
-    )
-    children.append(
-        subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "config.wsgi",
-                "--bind",
-                f"{host}:{port}",
-                # The same processes answer the user-content host on the next port.
-                "--bind",
-                f"{host}:{content_port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--timeout",
-                "120",
-                "--access-logfile",
-                "-",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-        )
-    )
+    beat_args = [celery, "-A", "config", "beat", "-l", "info"]
+    beat_args += ["-s", str(var_dir / "celerybeat-schedule")]
+    web_args = [
+        str(VENV_BIN / "gunicorn"), "config.wsgi",
+        "--bind", f"{host}:{port}",
+        # The same processes answer the user-content host on the next port.
+        "--bind", f"{host}:{content_port}",
+        "--workers", "2", "--threads", "4", "--timeout", "120", "--access-logfile", "-",
+    ]  # fmt: skip
+    children = [
+        Child("Celery worker", worker_args, env, restart=True),
+        Child("Celery beat", beat_args, env, restart=True),
+        Child("gunicorn", web_args, env, restart=False),
+    ]
     print_banner(env["SITE_URL"], env["USERCONTENT_URL"], accounts)
 
     stopping = False
@@ -187,16 +160,16 @@ def main() -> int:
     exit_code = 0
     while not stopping:
         for child in children:
-            if child.poll() is not None:
-                log(f"{' '.join(child.args[:4])} exited with {child.returncode}; stopping")
+            if reason := child.check(time.monotonic()):
+                log(f"{reason}; stopping")
                 stopping, exit_code = True, 1
                 break
         time.sleep(0.5)
 
-    for child in [*children, *printers]:
+    for child in [*(child.process for child in children), *printers]:
         if child.poll() is None:
             child.terminate()
-    for child in [*children, *printers]:
+    for child in [*(child.process for child in children), *printers]:
         try:
             child.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -204,6 +177,37 @@ def main() -> int:
     if server is not None:
         log("stopping embedded PostgreSQL")
     return exit_code
+
+
+class Child:
+    """One of the site's processes. A Celery worker or beat that dies is started again (what it
+    was doing is taken over when its lease runs out); the web server's death, or a
+    process dying again and again, stops everything, with the reason printed."""
+
+    CRASH_LOOP = 5  # deaths within CRASH_WINDOW seconds
+    CRASH_WINDOW = 60.0
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str], *, restart: bool) -> None:
+        self.name, self.args, self.env, self.restart = name, args, env, restart
+        self.deaths: list[float] = []
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen(self.args, cwd=BASE_DIR, env=self.env)
+
+    def check(self, now: float) -> str | None:
+        """None while all is well (restarting a dead worker or beat); else why to stop."""
+        if self.process.poll() is None:
+            return None
+        code = self.process.returncode
+        if not self.restart:
+            return f"{self.name} exited with {code}"
+        self.deaths = [t for t in self.deaths if now - t < self.CRASH_WINDOW] + [now]
+        if len(self.deaths) >= self.CRASH_LOOP:
+            return f"{self.name} died {len(self.deaths)} times in {self.CRASH_WINDOW:.0f} s"
+        log(f"{self.name} exited with {code}; starting it again")
+        self.process = self._start()
+        return None
 
 
 def origins(host: str, port: str, content_port: str) -> tuple[str, str]:

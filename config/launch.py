@@ -16,6 +16,7 @@ instead of the embedded part. Ctrl-C stops every process this started.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -123,6 +124,11 @@ def main() -> int:
     env.setdefault("DJANGO_STATIC_HASHED", "true")
     if env["DJANGO_STATIC_HASHED"].lower() == "true":
         manage("collectstatic", "--noinput", env=env)
+    # Request metrics of every gunicorn worker, gathered for /metrics (core/metrics.py).
+    metrics_dir = var_dir / "prometheus"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
     manage("migrate", "--noinput", env=env)
     seeded = manage("seed_demo", env=env)
     accounts = [line.strip() for line in seeded.splitlines() if "@demo." in line]

@@ -6,6 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as accounts_views
 from cms import views as cms_views
+from core import metrics as core_metrics
 from core import sitemaps as core_sitemaps
 from core import views as core_views
 from core.api import views as api_views
@@ -17,6 +18,7 @@ SITEMAPS = {"pages": core_sitemaps.SiteURLPageSitemap, "memories": InterviewSite
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_metrics.view, name="metrics"),
     # Staff sign in through allauth, which asks for the second factor; Wagtail's own login form
     # checks the password alone, so it must never be reachable.
     path("admin/login/", accounts_views.admin_login, name="wagtailadmin_login"),

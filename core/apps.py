@@ -14,9 +14,10 @@ class CoreConfig(AppConfig):
         # from HOST and PORT), so sitemaps and full page URLs name the address the site is on.
         post_migrate.connect(sync_wagtail_site, dispatch_uid="core.sync_wagtail_site")
 
-        from . import kept, requestid, search
+        from . import kept, metrics, requestid, search
 
         requestid.connect()
+        metrics.connect()
 
         # Every statement on every connection names what it read or changed, so that kept
         # pages are dropped exactly when what they show changes (core/kept.py).

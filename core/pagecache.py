@@ -38,6 +38,7 @@ NEVER_KEPT = (
     "/csrf/",
     "/healthz",
     "/readyz",
+    "/metrics",
     "/files/",
     "/documents/",
     "/booking/b/",

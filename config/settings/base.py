@@ -97,6 +97,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # The request's id, in every log line of it and of the tasks it enqueues.
     "core.requestid.RequestIdMiddleware",
+    # Request counts and times by view, for /metrics (core/metrics.py).
+    "core.metrics.MetricsMiddleware",
     # Then requests for the user-content host are answered apart, without cookies or session.
     "core.usercontent.UserContentMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -531,6 +533,10 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = True
 # No Gravatar: readers' email hashes must not go to a third party (and it is unreachable here).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# /metrics (Prometheus) answers only a bearer token or these networks (core/metrics.py).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 
 # One JSON object per line in production (LOG_FORMAT=json), for the log collector; every line
 # carries the request id of the request or task it belongs to (core/requestid.py).

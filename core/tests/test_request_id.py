@@ -80,7 +80,7 @@ def test_the_id_travels_with_the_tasks_a_request_enqueues():
     requestid._on_end(task=forged)
 
 
-def test_a_task_enqueued_by_a_real_request_carries_its_id(monkeypatch):
+def test_a_task_enqueued_by_a_real_request_carries_its_id(demo_site):
     from celery.signals import before_task_publish
 
     seen: list = []

@@ -6,6 +6,15 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
+
+def _atomic_filesystem_broker() -> None:
+    # make run's filesystem:// broker, with messages written atomically (core/broker.py).
+    from core.broker import install
+
+    install()
+
+
+_atomic_filesystem_broker()
 app = Celery("liaotu")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -44,6 +44,8 @@ NEVER_KEPT = (
     "/booking/b/",
     "/booking/feed/",
     "/makerspace/jobs/",
+    # The benches' yardstick (config/bench_urls.py): Django's own cost, never a copy.
+    "/__bench/",
 )
 HEADER = "X-Page-Cache"
 

@@ -71,7 +71,16 @@ class KeptSiteMiddleware:
     queries before routing starts. The copy is dropped when a site or the home page changes.
     """
 
-    SKIPPED = ("/api/", "/static/", "/files/", "/healthz", "/csrf/")
+    SKIPPED = (
+        "/api/",
+        "/static/",
+        "/files/",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/csrf/",
+        "/__bench/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -45,10 +45,10 @@ def _finished(**kwargs) -> None:
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds ``request_id`` to every log record (empty outside a request or task)."""
+    """Adds ``request_id`` to every log record ("-" outside a request or task)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current.get()
+        record.request_id = current.get() or "-"
         return True
 
 

@@ -70,6 +70,8 @@ class Table:
     pk: str
     # Columns a reading may be narrowed by besides the key: foreign keys and slugs.
     narrowing: tuple[str, ...]
+    # Columns no page shows (a model's ``kept_quiet_fields``): an UPDATE of only these is silent.
+    quiet: frozenset[str] = frozenset()
 
 
 @cache
@@ -86,7 +88,12 @@ def tables() -> dict[str, Table]:
             for f in meta.local_concrete_fields
             if not f.primary_key and ((f.is_relation and f.concrete) or f.name == "slug")
         ]
-        found[meta.db_table] = Table(pk=meta.pk.column, narrowing=tuple(sorted(set(columns))))
+        quiet = frozenset(
+            meta.get_field(name).column for name in getattr(model, "kept_quiet_fields", ())
+        )
+        found[meta.db_table] = Table(
+            pk=meta.pk.column, narrowing=tuple(sorted(set(columns))), quiet=quiet
+        )
     return found
 
 
@@ -254,9 +261,19 @@ def _inserted(
     return write
 
 
-def _changed(sql: str, params: Any, table: str, kind: str) -> Write:
-    write = Write(table, {table})
+def _only_quiet(sql: str, info: Table) -> bool:
+    if " WHERE " not in sql:
+        return False
+    set_part = sql[sql.index(" SET ") + 5 : sql.find(" WHERE ")]
+    assigned = set(re.findall(r'"(\w+)" = ', set_part))
+    return bool(assigned) and assigned <= info.quiet
+
+
+def _changed(sql: str, params: Any, table: str, kind: str) -> Write | None:
     info = tables().get(table)
+    if kind == "UPDATE" and info is not None and info.quiet and _only_quiet(sql, info):
+        return None
+    write = Write(table, {table})
     found = _narrowing(sql, params, table) if info else None
     if info is None or found is None or found[0] != info.pk:
         write.tags.add(f"{table}!")

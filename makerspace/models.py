@@ -136,6 +136,9 @@ class Printer(models.Model):
     last_seen_at = models.DateTimeField(_("last answered"), null=True, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last synchronised at"))
 
+    # Written by every sync, shown on no page: writing only these drops no kept page (core.kept).
+    kept_quiet_fields = ("synced_at", "last_seen_at")
+
     class Meta:
         verbose_name = _("3D printer")
         verbose_name_plural = _("3D printers")

@@ -970,15 +970,19 @@ def reconcile(printer: Printer, seen: Observed, *, now: datetime | None = None) 
     now = now or timezone.now()
     with transaction.atomic():
         locked = Printer.objects.select_for_update().get(pk=printer.pk)
-        locked.state = seen.state
-        locked.state_text = seen.text[:120]
-        locked.synced_at = now
+        values = {"state": seen.state, "state_text": seen.text[:120], "synced_at": now}
         if seen.state != PrinterState.OFFLINE or seen.file_name:
-            locked.last_seen_at = now
+            values["last_seen_at"] = now
         if seen.key_refused:
-            locked.needs_attention = True
-            locked.attention_reason = _key_refused()
-        locked.save()
+            values |= {"needs_attention": True, "attention_reason": _key_refused()}
+        # Only what changed is written: a sync that finds the printer as it was touches only
+        # the bookkeeping times, which no page shows (Printer.kept_quiet_fields), so the pages
+        # kept for visitors (core.kept) are not dropped every few seconds.
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        for name in changed:
+            setattr(locked, name, values[name])
+        if changed:
+            locked.save(update_fields=changed)
         job = (
             PrintJob.objects.select_for_update()
             .filter(printer=locked, status__in=RUNNING)

@@ -479,3 +479,32 @@ def test_a_signed_in_reader_still_needs_the_token(demo_site, user):
     assert user.language != "en" and not user.large_text
     page = client.get("/").content.decode()
     assert "csrfmiddlewaretoken" in page
+
+
+def test_a_printer_sync_that_finds_nothing_new_keeps_the_pages(demo_site):
+    from makerspace import services as farm
+    from makerspace.models import PrinterState
+    from makerspace.tests.factories import PrinterFactory
+
+    printer = PrinterFactory(state=PrinterState.OPERATIONAL, state_text="Operational")
+    client = visitor()
+    warm(client, "/", reverse("makerspace:index"))
+    same = farm.Observed(state=PrinterState.OPERATIONAL, text="Operational")
+    farm.reconcile(printer, same)  # every few seconds: only the bookkeeping times change
+    assert served_from_copy(client, "/")
+    assert served_from_copy(client, reverse("makerspace:index"))
+    farm.reconcile(printer, farm.Observed(state=PrinterState.PRINTING, text="Printing"))
+    assert fetch(client, reverse("makerspace:index"))[0][HEADER] == "miss"
+
+
+def test_an_update_of_only_quiet_columns_names_nothing():
+    quiet = (
+        'UPDATE "makerspace_printer" SET "synced_at" = %s, "last_seen_at" = %s '
+        'WHERE "makerspace_printer"."id" = %s'
+    )
+    assert kept.write_of(quiet, ("t", "t", 5), False) is None
+    loud = (
+        'UPDATE "makerspace_printer" SET "state" = %s, "synced_at" = %s '
+        'WHERE "makerspace_printer"."id" = %s'
+    )
+    assert "makerspace_printer#5" in kept.write_of(loud, ("printing", "t", 5), False).tags

@@ -46,8 +46,8 @@ def prepare() -> dict[str, str]:
     from django.utils import timezone
 
     from accounts.models import User
-    from booking.models import Booking, Event, Resource, ResourceKind
-    from booking.tests.factories import EventFactory, LocationFactory
+    from booking.models import Booking, Event, Location, Resource, ResourceKind
+    from booking.tests.factories import EventFactory
     from courses.models import LessonPage
 
     User.objects.filter(email__endswith="@rush.liaotu.cn").delete()
@@ -69,13 +69,16 @@ def prepare() -> dict[str, str]:
     event = EventFactory(
         title="抢票讲座",
         capacity=PLACES,
-        location=LocationFactory(),
+        location=Location.objects.order_by("pk").first(),
         starts_at=now + timedelta(days=3),
         ends_at=now + timedelta(days=3, hours=2),
     )
     rooms = list(
         Resource.objects.filter(
-            kind=ResourceKind.ROOM, is_active=True, required_qualification=None, required_group=None
+            kind=ResourceKind.SPACE,
+            is_active=True,
+            required_qualification=None,
+            required_group=None,
         ).order_by("pk")[:6]
     )
     day = (timezone.localdate() + timedelta(days=2)).isoformat()

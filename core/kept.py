@@ -353,10 +353,16 @@ def _rows_before(connection, write: Write) -> set[str]:
 def _tick() -> int:
     cache_ = store()
     try:
-        return cache_.incr(CLOCK_KEY)
+        value = cache_.incr(CLOCK_KEY)
     except ValueError:
-        cache_.add(CLOCK_KEY, 0, None)
-        return cache_.incr(CLOCK_KEY)
+        # A clock lost (a cache restarted) starts again above any version it handed out, or
+        # every page made from older tags would look newer than itself and never be kept.
+        cache_.add(CLOCK_KEY, time.time_ns() // 1000, None)
+        value = cache_.incr(CLOCK_KEY)
+    # Redis keeps the key's lifetime on INCR; Django's file and database caches re-set it to
+    # their default timeout, after which the clock would start again from scratch.
+    cache_.touch(CLOCK_KEY, None)
+    return value
 
 
 def clock() -> int:

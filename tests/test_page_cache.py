@@ -508,3 +508,29 @@ def test_an_update_of_only_quiet_columns_names_nothing():
         'WHERE "makerspace_printer"."id" = %s'
     )
     assert "makerspace_printer#5" in kept.write_of(loud, ("printing", "t", 5), False).tags
+
+
+@pytest.mark.parametrize("backend", ["filebased", "locmem"])
+def test_the_clock_outlives_the_caches_default_timeout(backend, tmp_path, monkeypatch):
+    """make run keeps copies in files: Django's file cache re-sets a key's lifetime on every
+    increment, and a clock that expired restarted below the versions it had handed out."""
+    import time
+
+    from django.core.cache.backends.filebased import FileBasedCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    store = (
+        FileBasedCache(str(tmp_path), {"TIMEOUT": 1})
+        if backend == "filebased"
+        else LocMemCache(f"clock-{tmp_path.name}", {"TIMEOUT": 1})
+    )
+    monkeypatch.setattr(kept, "store", lambda: store)
+    kept.change({"booking_event#1"})
+    seen = kept.versions({"booking_event#1"})["booking_event#1"]
+    time.sleep(1.5)
+    with kept.make() as current:
+        current.tags.add("booking_event#1")
+    assert kept.clock() >= seen
+    assert kept.settle(current) is not None
+    kept.change({"booking_event#2"})
+    assert kept.versions({"booking_event#2"})["booking_event#2"] > seen

@@ -201,6 +201,9 @@ _UPDATE = re.compile(r'^\s*UPDATE "([^"]+)" SET ', re.S)
 _DELETE = re.compile(r'^\s*DELETE FROM "([^"]+)"', re.S)
 _TRUNCATE = re.compile(r"^\s*TRUNCATE\b(.*)", re.S | re.I)
 _QUOTED = re.compile(r'"([^"]+)"')
+_UNQUOTED = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+([A-Za-z_]\w*)", re.I)
+# A WITH statement that writes (a CTE with INSERT, UPDATE or DELETE) is a write.
+_WRITING_CTE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM)\b", re.I)
 
 
 @dataclass
@@ -321,11 +324,15 @@ def write_of(sql: str, params: Any, many: bool) -> Write | None:
         names = _QUOTED.findall(match.group(1)) or re.findall(r"\b(\w+)\b", match.group(1))[1:2]
         tags = {t for name in names for t in (name, f"{name}!")}
         return Write(names[0] if names else "", tags) if names else None
-    if head.startswith("INSERT") or head.startswith("UPDATE") or head.startswith("DELETE"):
-        # A hand-written statement the parser cannot read: its table, wholly.
-        names = _QUOTED.findall(sql[:200]) or []
+    if head.startswith(("INSERT", "UPDATE", "DELETE", "WITH")):
+        # A hand-written statement the parser cannot read (the site search's upsert names its
+        # table unquoted): its table, wholly; with no table to be found, every copy.
+        names = _QUOTED.findall(sql[:200]) or _UNQUOTED.findall(sql[:200])
+        if head.startswith("WITH"):  # may write to any table it names
+            names = list(dict.fromkeys(_QUOTED.findall(sql) + _UNQUOTED.findall(sql)))
         if names:
-            return Write(names[0], {names[0], f"{names[0]}!"})
+            return Write(names[0], {tag for name in names for tag in (name, f"{name}!")})
+        return Write("", {EVERYTHING})
     return None
 
 
@@ -404,7 +411,8 @@ def _hook(execute: Callable, sql: str, params: Any, many: bool, context: dict) -
         return execute(sql, params, many, context)
     making = _making.get()
     write = None
-    if sql.lstrip()[:6].upper() in ("SELECT", "WITH "):
+    head = sql.lstrip()[:6].upper()
+    if head == "SELECT" or (head == "WITH " and not _WRITING_CTE.search(sql)):
         if making is not None:
             making.tags |= read_tags(sql, params)
     else:

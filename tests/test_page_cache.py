@@ -534,3 +534,28 @@ def test_the_clock_outlives_the_caches_default_timeout(backend, tmp_path, monkey
     assert kept.settle(current) is not None
     kept.change({"booking_event#2"})
     assert kept.versions({"booking_event#2"})["booking_event#2"] > seen
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO core_searchentry (kind, source) VALUES (%s, now()) ON CONFLICT DO NOTHING",
+        "UPDATE core_searchentry SET title = %s WHERE id = %s",
+        "delete from core_searchentry where source = %s",
+    ],
+)
+def test_hand_written_writes_with_unquoted_names_are_read(sql):
+    write = kept.write_of(sql, ["x", 5], False)
+    assert write is not None and {"core_searchentry", "core_searchentry!"} <= write.tags
+
+
+def test_a_writing_with_statement_names_every_table_in_it():
+    moved = (
+        'WITH moved AS (DELETE FROM "insight_default" WHERE occurred_at < %s RETURNING *) '
+        'INSERT INTO "insight_archive" SELECT * FROM moved'
+    )
+    assert kept._WRITING_CTE.search(moved)
+    assert kept.write_of(moved, ["t"], False).tags == {
+        "insight_default", "insight_default!", "insight_archive", "insight_archive!",
+    }  # fmt: skip
+    assert not kept._WRITING_CTE.search("WITH taken AS (SELECT 1) SELECT * FROM taken")

@@ -28,6 +28,12 @@ def _empty_cache():
     visitors' pages) are keyed by row ids, which the next test's database reuses for other
     rows."""
     _clear_caches()
+    # A request earlier on this worker may have left another language active in the thread
+    # (kept pages answer without the language middleware): every test starts in the site's.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     _clear_caches()
 

@@ -48,7 +48,7 @@ def prepare() -> dict[str, str]:
     from accounts.models import User
     from booking.models import Booking, Event, Location, Resource, ResourceKind
     from booking.tests.factories import EventFactory
-    from courses.models import LessonPage
+    from courses.models import CoursePage, LessonPage
 
     User.objects.filter(email__endswith="@rush.liaotu.cn").delete()
     Event.objects.filter(title="抢票讲座").delete()
@@ -83,11 +83,14 @@ def prepare() -> dict[str, str]:
     )
     day = (timezone.localdate() + timedelta(days=2)).isoformat()
     Booking.objects.filter(resource__in=rooms, user__email__endswith="@rush.liaotu.cn").delete()
+    # Lessons a newcomer's watching is recorded for: courses without a prerequisite (the others
+    # say "finish the first course before" and record nothing, rightly refusing the API).
+    open_courses = CoursePage.objects.live().filter(prerequisites=None)
     lessons = [
         [lesson.pk, lesson.url]
-        for lesson in LessonPage.objects.live().order_by("path")[:10]
-        if lesson.url
-    ]
+        for lesson in LessonPage.objects.live().order_by("path")
+        if lesson.url and open_courses.ancestor_of(lesson).exists()
+    ][:10]
     return {
         "RUSH_EVENT": str(event.pk),
         "RUSH_ROOMS": json.dumps([[room.slug, day] for room in rooms]),

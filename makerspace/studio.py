@@ -8,7 +8,8 @@ target for online audio) with ffmpeg's two-pass ``loudnorm``, transcoded (AAC in
 pipeline as a private ugc Work that the maker may submit for publication.
 
 A job is claimed with a lease like media assets are (``processing`` + timestamp in one UPDATE),
-so a second delivery does nothing and a crashed worker's job is picked up again later.
+renewed while the job runs (core.leases.Heartbeat), so a second delivery does nothing and a
+crashed worker's job is picked up again within minutes.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from booking.models import ACTIVE_STATUSES, Booking
 from core.insight import services as insight
+from core.leases import Heartbeat
 from core.sanitize import plain_text
 from core.tasks import enqueue
 from media import processing
@@ -258,8 +260,9 @@ def process(job_id) -> str:
     if job is None:
         return "skipped"
     owner = job.booking.user
+    heartbeat = Heartbeat(model=StudioJob, pk=job.pk, field="started_at", held_since=job.started_at)
     try:
-        with tempfile.TemporaryDirectory(prefix="liaotu-studio-") as tmp:
+        with heartbeat, tempfile.TemporaryDirectory(prefix="liaotu-studio-") as tmp:
             workdir = Path(tmp)
             source = workdir / f"raw.{job.raw_format}"
             download_to(stored_file=job.raw, target=source)
@@ -284,13 +287,18 @@ def process(job_id) -> str:
         if job.attempts >= settings.MEDIA_PROCESSING_MAX_ATTEMPTS:
             _failed(job, _("Processing failed several times; the library has been told."))
         else:
-            StudioJob.objects.filter(pk=job.pk, status=StudioJobStatus.PROCESSING).update(
-                status=StudioJobStatus.WAITING, started_at=None
-            )
+            StudioJob.objects.filter(
+                pk=job.pk, status=StudioJobStatus.PROCESSING, started_at=heartbeat.stamp
+            ).update(status=StudioJobStatus.WAITING, started_at=None)
         raise
     with transaction.atomic():
         locked = StudioJob.objects.select_for_update().get(pk=job.pk)
-        if locked.status != StudioJobStatus.PROCESSING or locked.work_id:
+        if (
+            heartbeat.lost
+            or locked.status != StudioJobStatus.PROCESSING
+            or locked.started_at != heartbeat.stamp
+            or locked.work_id
+        ):
             delete_stored_file(stored_file=stored)
             return "skipped"
         asset = create_asset(original=stored, kind=kind, fmt=output.suffix.lstrip("."))

@@ -142,6 +142,9 @@ class MediaAsset(models.Model):
     probe = models.JSONField(_("technical details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    # The running job renews its lease every half minute; no page shows when it last did.
+    kept_quiet_fields = ("processing_started_at",)
+
     class Meta:
         verbose_name = _("media asset")
         verbose_name_plural = _("media assets")

@@ -1,9 +1,11 @@
 """Running and supervising processing jobs for media assets.
 
 A job claims its asset by moving it to ``processing`` with a timestamp (a lease) in one UPDATE,
-so two deliveries of the same task never work on one asset at once. A worker that dies leaves
-the lease to expire; ``requeue_stalled`` (a beat task) then hands the asset to another worker,
-and after too many attempts marks it failed with a reason instead of retrying for ever.
+so two deliveries of the same task never work on one asset at once. The running job renews the
+lease (core.leases.Heartbeat); a worker that dies stops renewing it, so it runs out within
+minutes and ``requeue_stalled`` (a beat task) hands the asset to another worker, and after too
+many attempts marks it failed with a reason instead of retrying for ever. A job that finds its
+lease taken over (it stalled past it) throws its result away.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.leases import Heartbeat
 from core.tasks import enqueue
 
 from . import processing
@@ -68,8 +71,12 @@ def run(asset_id, *, lease_seconds: int | None = None) -> str:
     original = asset.original
     storage = storage_for(original.visibility)
     made: list[StoredFile] = []
+    heartbeat = Heartbeat(
+        model=MediaAsset, pk=asset.pk, field="processing_started_at",
+        held_since=asset.processing_started_at,
+    )  # fmt: skip
     try:
-        with tempfile.TemporaryDirectory(prefix="liaotu-media-") as tmp:
+        with heartbeat, tempfile.TemporaryDirectory(prefix="liaotu-media-") as tmp:
             workdir = Path(tmp)
             source = workdir / f"original.{asset.format}"
             digest = download_to(stored_file=original, target=source)
@@ -99,7 +106,12 @@ def run(asset_id, *, lease_seconds: int | None = None) -> str:
                     handle.seek(0)
                     storage.save(original.key, File(handle))
                 size = result.cleaned_original.stat().st_size
-            _finish(asset, result, made, digest=digest, size=size)
+        if heartbeat.lost or not _finish(
+            asset, result, made, digest=digest, size=size, held_since=heartbeat.stamp
+        ):
+            # Another worker took the asset over while this one stalled: its result stands.
+            _discard(made, storage)
+            return "skipped"
     except processing.ProcessingError as error:
         _discard(made, storage)
         _fail(asset, str(error))
@@ -110,10 +122,13 @@ def run(asset_id, *, lease_seconds: int | None = None) -> str:
         if asset.attempts >= settings.MEDIA_PROCESSING_MAX_ATTEMPTS:
             _fail(asset, _("Processing failed several times; the library has been told."))
         else:
-            # Hand the asset back so that a retry (or the reconciliation task) can claim it.
-            MediaAsset.objects.filter(pk=asset.pk).update(
-                status=ProcessingStatus.PENDING, processing_started_at=None
-            )
+            # Hand the asset back so that a retry (or the reconciliation task) can claim it,
+            # unless another worker holds it by now.
+            MediaAsset.objects.filter(
+                pk=asset.pk,
+                status=ProcessingStatus.PROCESSING,
+                processing_started_at=heartbeat.stamp,
+            ).update(status=ProcessingStatus.PENDING, processing_started_at=None)
         raise
     return ProcessingStatus.READY
 
@@ -124,8 +139,13 @@ def _discard(made: list[StoredFile], storage) -> None:
 
 
 @transaction.atomic
-def _finish(asset, result, made: list[StoredFile], *, digest: str, size: int) -> None:
+def _finish(asset, result, made: list[StoredFile], *, digest: str, size: int, held_since) -> bool:
     locked = MediaAsset.objects.select_for_update().get(pk=asset.pk)
+    if (
+        locked.status != ProcessingStatus.PROCESSING
+        or locked.processing_started_at != held_since
+    ):
+        return False
     # A re-run replaces what an earlier run made; their objects go once this commits.
     old = list(StoredFile.objects.filter(derivative__asset=locked))
     Derivative.objects.filter(asset=locked).delete()
@@ -146,6 +166,7 @@ def _finish(asset, result, made: list[StoredFile], *, digest: str, size: int) ->
     locked.processed_at = timezone.now()
     locked.processing_started_at = None
     locked.save()
+    return True
 
 
 def requeue_stalled(*, lease_seconds: int | None = None, pending_grace_seconds: int = 600) -> int:

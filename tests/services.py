@@ -117,8 +117,12 @@ def _database_url() -> str:
     return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(tmp_dir: Path, *, concurrency: int = 2, queue: str = "") -> WorkerProcess:
-    """Start a worker process (on this run's queue by default); return once it answers a ping."""
+def start_worker(
+    tmp_dir: Path, *, concurrency: int = 2, queue: str = "", env: dict[str, str] | None = None
+) -> WorkerProcess:
+    """Start a worker process (on this run's queue by default); return once it answers a ping.
+
+    ``env`` adds settings of its own (say, a short lease) to the worker's environment."""
     from django.conf import settings
 
     from config.celery import app
@@ -130,6 +134,7 @@ def start_worker(tmp_dir: Path, *, concurrency: int = 2, queue: str = "") -> Wor
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": _database_url(),
         "S3_ENDPOINT_URL": settings.S3_ENDPOINT_URL,
+        **(env or {}),
     }
     log_path = tmp_dir / f"{name.split('@')[0]}.log"
     handle = log_path.open("w")

@@ -159,6 +159,18 @@ DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# With a pool size, each process keeps at most this many connections in psycopg's pool and
+# lends them out per request (threaded gunicorn workers share them); persistent connections
+# are then off, as Django requires. The README says how many a cluster needs in all.
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+if DATABASE_POOL_MAX_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=1), DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        # A request waits this long for a free connection before it fails (503, not a hang).
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared by every web process in production (Redis): MFA code replay protection and rate limits
@@ -388,7 +400,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
-    "media-requeue-stalled": {"task": "media.tasks.requeue_stalled", "schedule": 300.0},
+    # Leases are short (renewed while a job runs): a crashed worker's job moves on in minutes.
+    "media-requeue-stalled": {"task": "media.tasks.requeue_stalled", "schedule": 60.0},
     "media-clean-up-storage": {"task": "media.tasks.clean_up_storage", "schedule": 3600.0},
     "oral-history-redacted-copies": {
         "task": "oral_history.tasks.resume_redacted_copies",
@@ -401,7 +414,7 @@ CELERY_BEAT_SCHEDULE = {
     "makerspace-sync-farm": {"task": "makerspace.tasks.sync_farm", "schedule": 5.0},
     "makerspace-resume-studio-jobs": {
         "task": "makerspace.tasks.resume_studio_jobs",
-        "schedule": 300.0,
+        "schedule": 60.0,
     },
     # Roll up each closed hour of activity; keep partitions ahead and enforce retention.
     "insight-roll-up": {"task": "insight.tasks.roll_up", "schedule": 300.0},
@@ -569,6 +582,19 @@ LOGGING = {
     },
 }
 
+# Error reports go to Sentry (or GlitchTip) only when a DSN is given; no reader's data is sent
+# (core/errorreports.py). A small share of requests may be traced for performance.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from core import errorreports
+
+    errorreports.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
 # --- Uploads (media pipeline) ---------------------------------------------------------------
 MiB = 1024 * 1024
 # Largest file accepted per kind of media; refused with a clear message above it.
@@ -585,9 +611,9 @@ MEDIA_QUOTA_TOTAL_BYTES = env.int("MEDIA_QUOTA_TOTAL_MB", default=10240) * MiB
 # The browser sends uploads in chunks of this size; on S3 every chunk but the last must be at
 # least 5 MiB, because the chunks are joined with a server-side multipart copy.
 MEDIA_UPLOAD_CHUNK_BYTES = env.int("MEDIA_UPLOAD_CHUNK_MB", default=32) * MiB
-# A processing job that has not finished after this long is taken to have died with its worker
-# and is started again by the reconciliation task (longer than any job runs).
-MEDIA_PROCESSING_LEASE_SECONDS = env.int("MEDIA_PROCESSING_LEASE_SECONDS", default=2 * 3600)
+# A running processing job renews its lease four times per lease; one not renewed for this
+# long died with its worker and is handed to another by the reconciliation task.
+MEDIA_PROCESSING_LEASE_SECONDS = env.int("MEDIA_PROCESSING_LEASE_SECONDS", default=120)
 MEDIA_PROCESSING_MAX_ATTEMPTS = env.int("MEDIA_PROCESSING_MAX_ATTEMPTS", default=3)
 # Images larger than this many pixels are refused as possible decompression bombs.
 MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", default=80_000_000)
@@ -662,3 +688,4 @@ INSIGHT_RECOMMEND_MONTHS = env.int("INSIGHT_RECOMMEND_MONTHS", default=12)
 # ... and a pair (or a popular item of an audience group) is used only when at least this many
 # readers share it, so a recommendation never reveals what one other reader did.
 INSIGHT_RECOMMEND_MIN_READERS = env.int("INSIGHT_RECOMMEND_MIN_READERS", default=3)
+

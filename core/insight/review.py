@@ -120,8 +120,11 @@ def generate(*, year: int, after: int = 0, limit: int = BATCH) -> tuple[int, int
     start, end = _year_bounds(year)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT DISTINCT person_id FROM insight_activityevent WHERE person_id > %s "
-            "AND occurred_at >= %s AND occurred_at < %s ORDER BY person_id LIMIT %s",
+            # Only readers who still have an account: one removed without the account
+            # service (a bulk delete in the admin or the shell) leaves its person_id behind.
+            "SELECT DISTINCT e.person_id FROM insight_activityevent e "
+            "JOIN accounts_user u ON u.id = e.person_id WHERE e.person_id > %s "
+            "AND e.occurred_at >= %s AND e.occurred_at < %s ORDER BY e.person_id LIMIT %s",
             [after, start, end, limit],
         )
         readers = [row[0] for row in cursor.fetchall()]

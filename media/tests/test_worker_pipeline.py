@@ -27,7 +27,13 @@ def test_a_finished_upload_is_processed_by_the_real_worker(client, user, celery_
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_worker_killed_mid_job_leaves_nothing_stuck(user, celery_worker, tmp_path, s3_endpoint):
+def test_a_worker_killed_mid_job_leaves_nothing_stuck(
+    user, celery_worker, tmp_path, s3_endpoint, settings
+):
+    """The dead worker's lease runs out within seconds of the kill (it is renewed only while
+    the job runs), and the job finishes on the live worker."""
+    import time
+
     from django.core.files.base import ContentFile
 
     from media import pipeline, services
@@ -42,7 +48,11 @@ def test_a_worker_killed_mid_job_leaves_nothing_stuck(user, celery_worker, tmp_p
     asset = MediaAsset.objects.create(original=stored, kind="video", format="mkv")
 
     # A worker of its own, on a queue of its own, so that we know which process to kill.
-    doomed = start_worker(tmp_path, concurrency=1, queue=f"{celery_worker.queue}-doomed")
+    lease = 3
+    doomed = start_worker(
+        tmp_path, concurrency=1, queue=f"{celery_worker.queue}-doomed",
+        env={"MEDIA_PROCESSING_LEASE_SECONDS": str(lease)},
+    )  # fmt: skip
     process_asset.apply_async(args=[str(asset.pk)], queue=doomed.queue)
     wait_for(
         lambda: MediaAsset.objects.filter(pk=asset.pk, status=ProcessingStatus.PROCESSING).exists(),
@@ -50,12 +60,16 @@ def test_a_worker_killed_mid_job_leaves_nothing_stuck(user, celery_worker, tmp_p
         message="the job never started",
     )
     doomed.process.kill()  # SIGKILL to the main process; its pool children die with it
+    killed = time.monotonic()
     doomed.process.wait()
     stop_worker(doomed)
     assert MediaAsset.objects.get(pk=asset.pk).status == ProcessingStatus.PROCESSING
 
-    # The beat task finds the expired lease and hands the job to a live worker.
-    assert pipeline.requeue_stalled(lease_seconds=0) == 1
+    # The beat task finds the lease that nobody renews any more and hands the job on.
+    settings.MEDIA_PROCESSING_LEASE_SECONDS = lease
+    wait_for(lambda: pipeline.requeue_stalled() == 1, timeout=lease + 10, interval=0.5,
+             message="the dead worker's lease did not run out")  # fmt: skip
+    assert time.monotonic() - killed < lease + 3
     ready = wait_for(
         lambda: MediaAsset.objects.filter(pk=asset.pk, status=ProcessingStatus.READY).first(),
         timeout=120,

@@ -146,3 +146,15 @@ def test_a_batch_counts_the_views_of_each_readers_works_as_one_reader_alone_does
     batched = {row.user_id: row.figures for row in YearReview.objects.filter(year=2025)}
     assert batched[reader.pk] == review.figures_for(user_id=reader.pk, year=2025)
     assert batched[reader.pk]["work_views"] == 3 and batched[other.pk]["work_views"] == 0
+
+
+def test_a_reader_removed_without_the_account_service_gets_no_review():
+    """A bulk delete (the admin's, the shell's) leaves the events' person_id behind; the year's
+    batch must skip that reader, not write a review for an account that no longer exists (which
+    failed the whole batch at commit)."""
+    reader, other = UserFactory(), UserFactory()
+    _year_of(reader, other)
+    gone = other.pk
+    type(other).objects.filter(pk=gone).delete()
+    assert review.generate_all(year=2025) == 1
+    assert list(YearReview.objects.values_list("user_id", flat=True)) == [reader.pk]

@@ -689,3 +689,24 @@ INSIGHT_RECOMMEND_MONTHS = env.int("INSIGHT_RECOMMEND_MONTHS", default=12)
 # readers share it, so a recommendation never reveals what one other reader did.
 INSIGHT_RECOMMEND_MIN_READERS = env.int("INSIGHT_RECOMMEND_MIN_READERS", default=3)
 
+# --- Backups (issue #18) ---------------------------------------------------------------------
+# manage.py backup / restore / verify_backup and the nightly task (core/backups/). The target is
+# a directory or s3://bucket/prefix; keep the key apart from the backups (README: restore).
+BACKUP_TARGET = env("BACKUP_TARGET", default=str(VAR_DIR / "backups"))
+BACKUP_ENCRYPTION_KEY = env("BACKUP_ENCRYPTION_KEY", default="")
+# An s3:// target on another endpoint than the site's files (off-site); empty means S3_*.
+BACKUP_S3_ENDPOINT_URL = env("BACKUP_S3_ENDPOINT_URL", default="")
+BACKUP_S3_ACCESS_KEY = env("BACKUP_S3_ACCESS_KEY", default="")
+BACKUP_S3_SECRET_KEY = env("BACKUP_S3_SECRET_KEY", default="")
+# pg_dump, pg_restore and psql of the server's major version (Debian's postgresql-client).
+BACKUP_PG_BIN_DIR = env("BACKUP_PG_BIN_DIR", default="/usr/bin")
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=4)
+BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=12)
+# core.backups is a package of the core app: autodiscover_tasks() does not look in it.
+CELERY_IMPORTS = ["core.backups.tasks"]
+# At 01:30, before the insight jobs (02:10–03:30) load the database.
+CELERY_BEAT_SCHEDULE["backups-nightly"] = {
+    "task": "core.backups.tasks.nightly_backup",
+    "schedule": crontab(hour=1, minute=30),
+}

@@ -194,6 +194,18 @@ class PlatformCollector:
             "Uploads being received.",
             value=Upload.objects.filter(status=UploadStatus.RECEIVING).count(),
         )
+        from core.models import ServiceHeartbeat
+
+        # "worker" every minute (beat → a worker), "backup" after each night's backup: an age
+        # far beyond that is the alert (no worker is running, or the backups stopped).
+        ages = GaugeMetricFamily(
+            "liaotu_last_seen_seconds",
+            "Seconds since a periodic job last reported success.",
+            labels=["job"],
+        )
+        for name, seen_at in ServiceHeartbeat.objects.values_list("name", "seen_at"):
+            ages.add_metric([name], max((now - seen_at).total_seconds(), 0))
+        yield ages
 
 
 _PLATFORM = PlatformCollector()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from celery import shared_task
 from django.conf import settings
 
+from core.services import record_heartbeat
 from core.tasks import IdempotentTask
 
 from . import retention, services
@@ -44,6 +45,8 @@ def nightly_backup(*, target: str = "") -> dict:
                 return {"skipped": "recent", "latest": services.name_for(latest)}
             result = services.create_backup(target=where)
             pruned = retention.prune_backups(target=where)
+            # /metrics shows its age (liaotu_last_seen_seconds{job="backup"}): the alert.
+            record_heartbeat(name="backup", hostname=result.name)
     except services.BackupBusy:
         logger.info("another backup, restore or prune holds the lock; nothing to do")
         return {"skipped": "busy"}

@@ -392,6 +392,7 @@ def test_verify_backup_lists_missing_and_corrupted_files(tmp_path, stores, backu
 def test_the_nightly_task_takes_the_lock_and_runs_once_a_night(tmp_path, stores, backup_key):
     from config.celery import app
     from core.backups.tasks import nightly_backup
+    from core.models import ServiceHeartbeat
 
     assert "core.backups.tasks" in app.conf.imports
     assert django_settings.CELERY_BEAT_SCHEDULE["backups-nightly"]["task"] == nightly_backup.name
@@ -401,8 +402,11 @@ def test_the_nightly_task_takes_the_lock_and_runs_once_a_night(tmp_path, stores,
         with pytest.raises(CommandError):
             call_command("backup", target=str(tmp_path), stdout=io.StringIO())
     assert not (tmp_path / "backups").exists()
+    assert not ServiceHeartbeat.objects.filter(name="backup").exists()
     done = nightly_backup(target=str(tmp_path))
     assert done["name"] and done["pruned"] == []
+    # Its success is what monitoring watches (liaotu_last_seen_seconds{job="backup"}).
+    assert ServiceHeartbeat.objects.get(name="backup").hostname == done["name"]
     # Started again on the same night: nothing more is made.
     assert nightly_backup(target=str(tmp_path))["skipped"] == "recent"
     assert services.list_backups(target=DirectoryTarget(tmp_path)) == [done["name"]]

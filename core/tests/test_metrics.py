@@ -106,3 +106,17 @@ def test_a_failed_task_is_counted_for_every_node(monitoring):
     metrics.record_task_failure(sender=SimpleNamespace(name="media.process"))
     text = scrape(REMOTE_ADDR="10.8.0.1")
     assert value(text, "liaotu_celery_tasks_failed_total", '{task="media.process"}') == 2
+
+
+def test_the_age_of_each_periodic_jobs_last_success_is_a_gauge(monitoring):
+    from core.models import ServiceHeartbeat
+
+    ServiceHeartbeat.objects.update_or_create(
+        name="backup", defaults={"seen_at": timezone.now() - timezone.timedelta(hours=30)}
+    )
+    ServiceHeartbeat.objects.update_or_create(name="worker", defaults={"seen_at": timezone.now()})
+    text = scrape(REMOTE_ADDR="10.8.0.1")
+    assert value(text, "liaotu_last_seen_seconds", '{job="backup"}') == pytest.approx(
+        30 * 3600, abs=60
+    )
+    assert value(text, "liaotu_last_seen_seconds", '{job="worker"}') < 60

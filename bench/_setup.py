@@ -127,3 +127,23 @@ def served_env(*, name: str, redis: str, **overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
+
+
+def wav_file(path, size: int, *, rate: int = 48000, channels: int = 2) -> None:
+    """A 16-bit PCM WAV of exactly ``size`` bytes, of noise (so it compresses like sound)."""
+    import struct
+
+    data_size = size - 44
+    block = channels * 2
+    header = (
+        b"RIFF" + struct.pack("<I", size - 8) + b"WAVE"
+        + b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block, block, 16)
+        + b"data" + struct.pack("<I", data_size)
+    )  # fmt: skip
+    noise = os.urandom(1024 * 1024)
+    with open(path, "wb") as handle:
+        handle.write(header)
+        remaining = data_size
+        while remaining:
+            handle.write(noise[: min(len(noise), remaining)])
+            remaining -= min(len(noise), remaining)

@@ -18,6 +18,8 @@ GOOD = {
     "S3_ENDPOINT_URL": "https://minio.internal:9000",
     "S3_ACCESS_KEY": "liaotu",
     "S3_SECRET_KEY": "minio-secret",
+    "CACHE_URL": "redis://redis.internal:6379/1",
+    "BACKUP_ENCRYPTION_KEY": "q0mXFt0o3yR0b8w5S2mQ6mWm0nTzZ8r0hQ0H3l9kI1Y=",
 }
 
 
@@ -70,6 +72,10 @@ def test_production_starts_with_complete_settings_and_is_hardened():
         ),
         ({"DJANGO_CSRF_COOKIE_DOMAIN": "lnlib-usercontent.example"}, "outside CSRF_COOKIE_DOMAIN"),
         ({"DJANGO_ALLOWED_HOSTS": "commons.lnlib.example"}, "must include the USERCONTENT_URL"),
+        ({"CACHE_URL": None}, "CACHE_URL must name a Redis server"),
+        ({"CACHE_URL": "locmemcache://"}, "CACHE_URL must name a Redis server"),
+        ({"PAGE_CACHE_URL": "filecache:///tmp/pages"}, "the 'pages' cache is not one"),
+        ({"BACKUP_ENCRYPTION_KEY": None}, "BACKUP_ENCRYPTION_KEY must be set"),
     ],
 )
 def test_production_refuses_to_start(overrides, message):

@@ -453,6 +453,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttles.PerAddress", "core.api.throttles.PerUser"],
+    # Counted per reader's address: the one the last trusted proxy saw, never an address the
+    # client wrote into X-Forwarded-For itself (which would give it a fresh allowance).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # Counted in the default cache (Redis in production), shared by every web node.
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/min"),

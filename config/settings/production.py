@@ -8,7 +8,7 @@ database, broker or object-storage settings.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import INSECURE_SECRET_KEY, env, storages_config
+from .base import CACHES, INSECURE_SECRET_KEY, env, storages_config
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=INSECURE_SECRET_KEY)
@@ -53,6 +53,14 @@ def _configuration_errors() -> list[str]:
             errors.append(f"{name} must be set.")
     if env("CELERY_BROKER_URL", default="").startswith("filesystem://"):
         errors.append("CELERY_BROKER_URL must name a real broker (Redis), not filesystem://.")
+    # Rate limits, MFA replay protection and kept pages only hold when every process of every
+    # node shares one cache; a process's own memory would also serve pages nobody drops.
+    for name, cache in CACHES.items():
+        if not cache["BACKEND"].startswith("django.core.cache.backends.redis."):
+            errors.append(f"CACHE_URL must name a Redis server (the {name!r} cache is not one).")
+    # Backups are sealed with this key; without it the nightly backup fails every night.
+    if not env("BACKUP_ENCRYPTION_KEY", default=""):
+        errors.append("BACKUP_ENCRYPTION_KEY must be set (README: backups and restoring them).")
     errors.extend(_usercontent_errors())
     return errors
 

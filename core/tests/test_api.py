@@ -104,6 +104,36 @@ def test_too_many_requests_get_429_with_retry_after(client, settings, monkeypatc
     cache.clear()
 
 
+@pytest.mark.parametrize(
+    ("proxies", "spelling"),
+    [
+        (0, "10.0.0.{n}"),  # no proxy: the header is only the client's own words
+        (0, "10.0.0.{n},10.1.1.{n}"),
+        (1, "10.0.0.{n}, {real}"),  # behind nginx, which appends the address it saw
+        (1, "10.0.0.{n}, 10.1.1.{n},{real}"),
+    ],
+)
+def test_a_forged_forwarded_for_gets_no_fresh_allowance(
+    client, settings, monkeypatch, proxies, spelling
+):
+    cache.clear()
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "anon": "3/min"}
+    monkeypatch.setattr("rest_framework.throttling.SimpleRateThrottle.THROTTLE_RATES", rates)
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
+
+    def get(n: int, real: str = "203.0.113.9"):
+        header = spelling.format(n=n, real=real)
+        return client.get("/api/v1/events/", HTTP_X_FORWARDED_FOR=header)
+
+    for n in range(3):
+        assert get(n).status_code == 200
+    problem(get(3), 429, "throttled")  # a fourth forged first address changes nothing
+    if proxies:
+        # The address the proxy saw is what counts: another reader behind it has their own.
+        assert get(4, real="203.0.113.10").status_code == 200
+    cache.clear()
+
+
 def test_the_schema_and_its_documentation_come_from_our_origin(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200

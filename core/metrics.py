@@ -45,7 +45,8 @@ DATABASE = Counter(
     "Time spent in database queries while answering requests, by view.",
     ["view"],
 )
-FAILED_TASKS_KEY = "metrics:tasks-failed"
+# One counter per task name, incremented atomically (Redis INCR): workers fail at the same time.
+FAILED_TASK_KEY = "metrics:task-failed:{name}"
 logger = logging.getLogger(__name__)
 
 _database_time: ContextVar[list[float] | None] = ContextVar("database_time", default=None)
@@ -95,10 +96,24 @@ def record_task_failure(sender=None, **kwargs) -> None:
     """Celery's task_failure: counted in the shared cache, so every node reports all workers'."""
     from django.core.cache import cache
 
-    name = getattr(sender, "name", "unknown")
-    counts = cache.get(FAILED_TASKS_KEY) or {}
-    counts[name] = counts.get(name, 0) + 1
-    cache.set(FAILED_TASKS_KEY, counts, None)
+    key = FAILED_TASK_KEY.format(name=getattr(sender, "name", "unknown"))
+    cache.add(key, 0, None)
+    cache.incr(key)
+
+
+def _failed_counts() -> dict[str, int]:
+    from django.core.cache import cache
+
+    from config.celery import app
+
+    app.loader.import_default_modules()  # every task module, as a worker has them
+    names = sorted({*app.tasks.keys(), "unknown"})
+    found = cache.get_many([FAILED_TASK_KEY.format(name=name) for name in names])
+    return {
+        name: found[FAILED_TASK_KEY.format(name=name)]
+        for name in names
+        if FAILED_TASK_KEY.format(name=name) in found
+    }
 
 
 def _queue_depths() -> dict[str, int]:
@@ -141,12 +156,10 @@ class PlatformCollector:
             logger.warning("metrics: could not read the queue depths", exc_info=True)
         yield queue
 
-        from django.core.cache import cache
-
         failed = CounterMetricFamily(
             "liaotu_celery_tasks_failed", "Tasks that failed.", labels=["task"]
         )
-        for name, count in sorted((cache.get(FAILED_TASKS_KEY) or {}).items()):
+        for name, count in _failed_counts().items():
             failed.add_metric([name], count)
         yield failed
 

@@ -102,10 +102,46 @@ def test_a_failed_task_is_counted_for_every_node(monitoring):
 
     from core import metrics
 
-    metrics.record_task_failure(sender=SimpleNamespace(name="media.process"))
-    metrics.record_task_failure(sender=SimpleNamespace(name="media.process"))
+    name = "media.tasks.process_asset"
+    metrics.record_task_failure(sender=SimpleNamespace(name=name))
+    metrics.record_task_failure(sender=SimpleNamespace(name=name))
     text = scrape(REMOTE_ADDR="10.8.0.1")
-    assert value(text, "liaotu_celery_tasks_failed_total", '{task="media.process"}') == 2
+    assert value(text, "liaotu_celery_tasks_failed_total", f'{{task="{name}"}}') == 2
+
+
+def test_failures_at_the_same_moment_are_all_counted(monitoring, settings):
+    """Workers on several nodes fail at once (a database outage): no count may be lost."""
+    import threading
+    import uuid
+    from types import SimpleNamespace
+
+    from core import metrics
+
+    # The shared cache of production (Redis), where each increment is a round trip.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/13",
+            "KEY_PREFIX": f"metrics-test-{uuid.uuid4().hex}",
+        },
+    }
+
+    name = "booking.tasks.send_reminders"
+    start = threading.Barrier(8)
+
+    def fail_five_times():
+        start.wait()
+        for _ in range(5):
+            metrics.record_task_failure(sender=SimpleNamespace(name=name))
+
+    threads = [threading.Thread(target=fail_five_times) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    text = scrape(REMOTE_ADDR="10.8.0.1")
+    assert value(text, "liaotu_celery_tasks_failed_total", f'{{task="{name}"}}') == 40
 
 
 def test_the_age_of_each_periodic_jobs_last_success_is_a_gauge(monitoring):

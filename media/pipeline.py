@@ -141,10 +141,7 @@ def _discard(made: list[StoredFile], storage) -> None:
 @transaction.atomic
 def _finish(asset, result, made: list[StoredFile], *, digest: str, size: int, held_since) -> bool:
     locked = MediaAsset.objects.select_for_update().get(pk=asset.pk)
-    if (
-        locked.status != ProcessingStatus.PROCESSING
-        or locked.processing_started_at != held_since
-    ):
+    if locked.status != ProcessingStatus.PROCESSING or locked.processing_started_at != held_since:
         return False
     # A re-run replaces what an earlier run made; their objects go once this commits.
     old = list(StoredFile.objects.filter(derivative__asset=locked))

@@ -178,6 +178,10 @@ def requeue_stalled(*, lease_seconds: int | None = None, pending_grace_seconds: 
             processing_started_at__lt=now - timedelta(seconds=lease),
         )
         | Q(
+            # Waiting long (its message lost with a worker, or a long queue): handed out again
+            # once per grace period, not at every run, so a long queue is not multiplied.
+            Q(processing_started_at=None)
+            | Q(processing_started_at__lt=now - timedelta(seconds=pending_grace_seconds)),
             status=ProcessingStatus.PENDING,
             created_at__lt=now - timedelta(seconds=pending_grace_seconds),
         )
@@ -187,8 +191,9 @@ def requeue_stalled(*, lease_seconds: int | None = None, pending_grace_seconds: 
         if asset.attempts >= settings.MEDIA_PROCESSING_MAX_ATTEMPTS:
             _fail(asset, _("Processing failed several times; the library has been told."))
             continue
+        # A waiting asset's timestamp is when it was last handed out (claiming overwrites it).
         MediaAsset.objects.filter(pk=asset.pk, status=asset.status).update(
-            status=ProcessingStatus.PENDING, processing_started_at=None
+            status=ProcessingStatus.PENDING, processing_started_at=now
         )
         process_asset.apply_async(args=[str(asset.pk)])
         count += 1

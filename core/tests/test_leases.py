@@ -110,3 +110,24 @@ def test_a_failing_job_hands_back_only_a_lease_it_still_holds(user, s3_endpoint,
     # The other worker's claim stands: the crashed job did not put the asset back to pending.
     assert asset.status == ProcessingStatus.PROCESSING
     assert asset.processing_started_at is not None
+
+
+def test_a_waiting_asset_is_handed_out_again_once_per_grace_period(user, s3_endpoint, monkeypatch):
+    """Its message was lost with a worker (or the queue is long): the beat task sends it again,
+    but not at every run (every minute), which would multiply a long queue."""
+    from media import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.process_asset, "apply_async", lambda args: sent.append(args))
+    asset = _asset(user)
+    MediaAsset.objects.filter(pk=asset.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert pipeline.requeue_stalled(pending_grace_seconds=600) == 1
+    assert pipeline.requeue_stalled(pending_grace_seconds=600) == 0  # the next minute's run
+    assert sent == [[str(asset.pk)]]
+    # Still waiting when the grace period has passed again: sent once more.
+    MediaAsset.objects.filter(pk=asset.pk).update(
+        processing_started_at=timezone.now() - timedelta(seconds=601)
+    )
+    assert pipeline.requeue_stalled(pending_grace_seconds=600) == 1
+    assert len(sent) == 2
+    assert MediaAsset.objects.get(pk=asset.pk).status == ProcessingStatus.PENDING

@@ -40,7 +40,7 @@ from .services import (
     entries,
     read_manifest,
 )
-from .targets import Target
+from .targets import IterableStream, Target
 
 logger = logging.getLogger(__name__)
 
@@ -177,28 +177,13 @@ def _database_state(alias: str = "default") -> tuple[bool, list[str]]:
     return bool(present), with_rows
 
 
-class _CheckedReader(io.RawIOBase):
+class _CheckedReader(IterableStream):
     """A read-only file over a blob's plaintext that takes its SHA-256 as it is read."""
 
     def __init__(self, chunks: Iterable[bytes], *, size: int) -> None:
         self._hashing = _Hashing(chunks)
-        self._chunks = iter(self._hashing)
-        self._pending = b""
+        super().__init__(self._hashing)
         self.size = size
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._pending:
-            piece = next(self._chunks, None)
-            if piece is None:
-                return 0
-            self._pending = piece
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
 
     def finish(self) -> tuple[str, int]:
         """Open what the storage left unread (the last chunk's tag, bytes beyond the size the

@@ -133,7 +133,7 @@ class DirectoryTarget(Target):
             parent = parent.parent
 
 
-class _IterableStream(io.RawIOBase):
+class IterableStream(io.RawIOBase):
     """A read-only file over an iterator of byte strings (what minio's put_object reads)."""
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
@@ -198,7 +198,7 @@ class S3Target(Target):
         self.client.put_object(
             bucket_name=self.bucket,
             object_name=self._key(path),
-            data=_IterableStream(chunks),
+            data=IterableStream(chunks),
             length=-1,
             part_size=PART_SIZE,
             content_type="application/octet-stream",
@@ -254,3 +254,23 @@ def open_target(spec: str | os.PathLike[str]) -> Target:
     if not text:
         raise ValueError("no backup target given")
     return DirectoryTarget(text)
+
+
+def add_target_arguments(parser, *, named_backup: bool) -> None:
+    """The arguments the backup, restore and verify_backup commands share."""
+    from django.utils.translation import gettext as _
+
+    if named_backup:
+        parser.add_argument("backup", metavar="BACKUP", help=_("a backup's name, or latest"))
+    parser.add_argument(
+        "--target",
+        default="",
+        help=_("a directory or s3://bucket/prefix (default: the BACKUP_TARGET setting)"),
+    )
+
+
+def target_from(options: dict) -> Target:
+    """The target a command was given, or the BACKUP_TARGET setting's."""
+    from django.conf import settings
+
+    return open_target(options["target"] or settings.BACKUP_TARGET)

@@ -4,12 +4,11 @@ Thin: ``core.backups.services`` does the work (and says why it is done that way)
 restore runbook is in the README.
 """
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from core.backups import retention, services
-from core.backups.targets import open_target
+from core.backups.targets import add_target_arguments, target_from
 
 
 class Command(BaseCommand):
@@ -21,11 +20,7 @@ class Command(BaseCommand):
         )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--target",
-            default="",
-            help=_("a directory or s3://bucket/prefix (default: the BACKUP_TARGET setting)"),
-        )
+        add_target_arguments(parser, named_backup=False)
         parser.add_argument(
             "--rehash",
             action="store_true",
@@ -39,7 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            target = open_target(options["target"] or settings.BACKUP_TARGET)
+            target = target_from(options)
             with services.backup_lock():
                 result = services.create_backup(target=target, rehash=options["rehash"])
                 pruned = retention.prune_backups(target=target) if options["prune"] else None

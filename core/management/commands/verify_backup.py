@@ -2,12 +2,11 @@
 and the database dump readable by pg_restore. Exits with status 1 listing what is wrong.
 """
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from core.backups import recovery, services
-from core.backups.targets import open_target
+from core.backups.targets import add_target_arguments, target_from
 
 
 class Command(BaseCommand):
@@ -19,16 +18,11 @@ class Command(BaseCommand):
         )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("backup", metavar="BACKUP", help=_("a backup's name, or latest"))
-        parser.add_argument(
-            "--target",
-            default="",
-            help=_("a directory or s3://bucket/prefix (default: the BACKUP_TARGET setting)"),
-        )
+        add_target_arguments(parser, named_backup=True)
 
     def handle(self, *args, **options) -> None:
         try:
-            target = open_target(options["target"] or settings.BACKUP_TARGET)
+            target = target_from(options)
             name = services.resolve_name(target=target, name=options["backup"])
             report = recovery.verify_backup(target=target, name=name)
         except (services.BackupError, ValueError) as error:

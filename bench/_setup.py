@@ -147,3 +147,23 @@ def wav_file(path, size: int, *, rate: int = 48000, channels: int = 2) -> None:
         while remaining:
             handle.write(noise[: min(len(noise), remaining)])
             remaining -= min(len(noise), remaining)
+
+
+def popular_event(*, title: str, capacity: int):
+    """An event three days ahead in the demo's first location, made again for each run."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from booking.models import Event, Location
+    from booking.tests.factories import EventFactory
+
+    Event.objects.filter(title=title).delete()
+    now = timezone.now()
+    return EventFactory(
+        title=title,
+        capacity=capacity,
+        location=Location.objects.order_by("pk").first(),
+        starts_at=now + timedelta(days=3),
+        ends_at=now + timedelta(days=3, hours=2),
+    )

@@ -44,7 +44,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 from pathlib import Path
 
-from _setup import BASE_DIR, percentile, wav_file
+from _setup import BASE_DIR, percentile, popular_event, wav_file
 
 sys.path.insert(0, str(BASE_DIR))
 from deploy.cluster import Cluster, Layout
@@ -99,17 +99,14 @@ def prepare(cluster: Cluster, folder: Path) -> dict[str, str]:
     """Accounts, the event, the printers cleared, the recording (made again on each run)."""
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Permission
-    from django.utils import timezone
     from wagtail.models import Page
 
     from accounts.models import User
-    from booking.models import Event, Location, Qualification
+    from booking.models import Qualification
     from booking.services import grant_qualification
-    from booking.tests.factories import EventFactory
     from makerspace.models import JobStatus, Printer, PrintJob
 
     User.objects.filter(email__endswith="@chaos.liaotu.cn").delete()
-    Event.objects.filter(title="抢票讲座（混沌）").delete()
     hashed = make_password(PASSWORD)
     User.objects.bulk_create(
         User(email=f"{kind}-{n}@chaos.liaotu.cn", password=hashed, display_name=f"{kind}{n}")
@@ -132,14 +129,7 @@ def prepare(cluster: Cluster, folder: Path) -> dict[str, str]:
     for maker in people.filter(email__startswith="maker-"):
         for qualification in required:
             grant_qualification(user=maker, qualification=qualification, expires_at=None)
-    now = timezone.now()
-    event = EventFactory(
-        title="抢票讲座（混沌）",
-        capacity=PLACES,
-        location=Location.objects.order_by("pk").first(),
-        starts_at=now + timedelta(days=3),
-        ends_at=now + timedelta(days=3, hours=2),
-    )
+    event = popular_event(title="抢票讲座（混沌）", capacity=PLACES)
     # The farm prints this run's jobs only: the demo's unfinished ones are called off, and
     # every printer is cleared and free.
     PrintJob.objects.filter(

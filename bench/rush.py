@@ -26,7 +26,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from _setup import BASE_DIR, serve, served_env, setup_django, stop
+from _setup import BASE_DIR, popular_event, serve, served_env, setup_django, stop
 
 PORT = int(os.environ.get("BENCH_PORT", "8932"))
 PLACES = 40
@@ -46,14 +46,11 @@ def prepare() -> dict[str, str]:
     from django.utils import timezone
 
     from accounts.models import User
-    from booking.models import Booking, Event, Location, Resource, ResourceKind
-    from booking.tests.factories import EventFactory
+    from booking.models import Booking, Resource, ResourceKind
     from courses.models import CoursePage, LessonPage
 
     User.objects.filter(email__endswith="@rush.liaotu.cn").delete()
-    Event.objects.filter(title="抢票讲座").delete()
     hashed = make_password(PASSWORD)
-    now = timezone.now()
     readers = [
         User(email=f"{kind}-{n}@rush.liaotu.cn", password=hashed, display_name=f"{kind}{n}")
         for kind, count in (("rusher", RUSHERS), ("room", ROOM_BOOKERS), ("watcher", WATCHERS))
@@ -66,13 +63,7 @@ def prepare() -> dict[str, str]:
         EmailAddress(user=user, email=user.email, verified=True, primary=True)
         for user in User.objects.filter(email__endswith="@rush.liaotu.cn")
     )
-    event = EventFactory(
-        title="抢票讲座",
-        capacity=PLACES,
-        location=Location.objects.order_by("pk").first(),
-        starts_at=now + timedelta(days=3),
-        ends_at=now + timedelta(days=3, hours=2),
-    )
+    event = popular_event(title="抢票讲座", capacity=PLACES)
     rooms = list(
         Resource.objects.filter(
             kind=ResourceKind.SPACE,

@@ -419,8 +419,8 @@ def report(cluster, run, stats, requests, nginx, outcomes, requeuer) -> list[str
     if statuses.get(ProcessingStatus.READY, 0) != len(ids):
         problems.append(f"{len(ids)} uploads but {dict(statuses)} assets")
     # A task worker2 had taken but not begun: its asset is pending, not processing, so no
-    # lease runs out; requeue_stalled hands pending assets over after 10 minutes, and Redis
-    # gives the message back after its visibility timeout.
+    # lease runs out; requeue_stalled sends pending assets again after two leases (Redis would
+    # give the message back only after its visibility timeout).
     for asset in assets.filter(status=ProcessingStatus.PENDING, attempts=0):
         print(f"  {asset.pk} is pending, never begun, made "
               f"{asset.created_at.timestamp() - run['worker_killed']:+.1f} s from worker2's "

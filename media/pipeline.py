@@ -166,11 +166,20 @@ def _finish(asset, result, made: list[StoredFile], *, digest: str, size: int, he
     return True
 
 
-def requeue_stalled(*, lease_seconds: int | None = None, pending_grace_seconds: int = 600) -> int:
-    """Give stalled jobs to a worker again; fail those that have used up their attempts."""
+def requeue_stalled(
+    *, lease_seconds: int | None = None, pending_grace_seconds: int | None = None
+) -> int:
+    """Give stalled jobs to a worker again; fail those that have used up their attempts.
+
+    A job still waiting after two leases is sent again too: its message may have been taken by
+    a worker that died before starting it (it comes back from Redis only after the visibility
+    timeout, hours later). A duplicate costs one skipped claim; a lost one a reader's upload.
+    """
     from .tasks import process_asset
 
     lease = settings.MEDIA_PROCESSING_LEASE_SECONDS if lease_seconds is None else lease_seconds
+    if pending_grace_seconds is None:
+        pending_grace_seconds = 2 * lease
     now = timezone.now()
     stalled = MediaAsset.objects.filter(
         Q(

@@ -131,3 +131,19 @@ def test_a_waiting_asset_is_handed_out_again_once_per_grace_period(user, s3_endp
     assert pipeline.requeue_stalled(pending_grace_seconds=600) == 1
     assert len(sent) == 2
     assert MediaAsset.objects.get(pk=asset.pk).status == ProcessingStatus.PENDING
+
+
+def test_a_waiting_asset_is_sent_again_after_two_leases(user, s3_endpoint, monkeypatch, settings):
+    """A worker that died took the asset's message before starting it: after two leases (not
+    the broker's hours-long visibility timeout) another worker is asked."""
+    from media import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.process_asset, "apply_async", lambda args: sent.append(args))
+    settings.MEDIA_PROCESSING_LEASE_SECONDS = 120
+    asset = _asset(user)
+    MediaAsset.objects.filter(pk=asset.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+    assert pipeline.requeue_stalled() == 0  # still within two leases: its message is queued
+    MediaAsset.objects.filter(pk=asset.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert pipeline.requeue_stalled() == 1
+    assert sent == [[str(asset.pk)]]

@@ -214,7 +214,8 @@ class PlatformCollector:
         ages = GaugeMetricFamily(
             "liaotu_last_seen_seconds",
             "Seconds since a periodic job last reported success.",
-            labels=["job"],
+            # Not "job": Prometheus's own label, which would rename this one on scraping.
+            labels=["heartbeat"],
         )
         for name, seen_at in ServiceHeartbeat.objects.values_list("name", "seen_at"):
             ages.add_metric([name], max((now - seen_at).total_seconds(), 0))

@@ -23,7 +23,7 @@ GOOD = {
 }
 
 
-def load_production(**overrides: str | None) -> subprocess.CompletedProcess:
+def load_production(*, code: str = "", **overrides: str | None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in GOOD and not k.startswith("S3_")}
     env.pop("DJANGO_DEBUG", None)
     env.update(GOOD)
@@ -34,7 +34,7 @@ def load_production(**overrides: str | None) -> subprocess.CompletedProcess:
             env[key] = value
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
     env["LIAOTU_VAR_DIR"] = "/tmp/liaotu-settings-test"
-    code = (
+    code = code or (
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, "
         "settings.SECURE_HSTS_SECONDS, settings.STORAGES['default']['BACKEND'])"
@@ -90,3 +90,13 @@ def test_production_reports_every_problem_at_once():
     assert "DJANGO_DEBUG" in result.stderr
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
     assert "S3_ENDPOINT_URL" in result.stderr
+
+
+def test_only_the_checks_answer_without_https():
+    """The load balancer's checks and Prometheus reach nodes in plain HTTP; nothing else does."""
+    result = load_production(
+        code="import django; django.setup(); from django.conf import settings; "
+        "print(' '.join(settings.SECURE_REDIRECT_EXEMPT))"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["^healthz$", "^readyz$", "^metrics$"]

@@ -45,7 +45,7 @@ def nightly_backup(*, target: str = "") -> dict:
                 return {"skipped": "recent", "latest": services.name_for(latest)}
             result = services.create_backup(target=where)
             pruned = retention.prune_backups(target=where)
-            # /metrics shows its age (liaotu_last_seen_seconds{job="backup"}): the alert.
+            # /metrics shows its age (liaotu_last_seen_seconds{heartbeat="backup"}): the alert.
             record_heartbeat(name="backup", hostname=result.name)
     except services.BackupBusy:
         logger.info("another backup, restore or prune holds the lock; nothing to do")

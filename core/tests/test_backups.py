@@ -405,7 +405,7 @@ def test_the_nightly_task_takes_the_lock_and_runs_once_a_night(tmp_path, stores,
     assert not ServiceHeartbeat.objects.filter(name="backup").exists()
     done = nightly_backup(target=str(tmp_path))
     assert done["name"] and done["pruned"] == []
-    # Its success is what monitoring watches (liaotu_last_seen_seconds{job="backup"}).
+    # Its success is what monitoring watches (liaotu_last_seen_seconds{heartbeat="backup"}).
     assert ServiceHeartbeat.objects.get(name="backup").hostname == done["name"]
     # Started again on the same night: nothing more is made.
     assert nightly_backup(target=str(tmp_path))["skipped"] == "recent"

@@ -152,7 +152,7 @@ def test_the_age_of_each_periodic_jobs_last_success_is_a_gauge(monitoring):
     )
     ServiceHeartbeat.objects.update_or_create(name="worker", defaults={"seen_at": timezone.now()})
     text = scrape(REMOTE_ADDR="10.8.0.1")
-    assert value(text, "liaotu_last_seen_seconds", '{job="backup"}') == pytest.approx(
+    assert value(text, "liaotu_last_seen_seconds", '{heartbeat="backup"}') == pytest.approx(
         30 * 3600, abs=60
     )
-    assert value(text, "liaotu_last_seen_seconds", '{job="worker"}') < 60
+    assert value(text, "liaotu_last_seen_seconds", '{heartbeat="worker"}') < 60

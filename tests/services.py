@@ -247,6 +247,18 @@ def wait_for_js(tab, expression: str, *, timeout: float = 10.0) -> None:
 STAFF_PASSWORD = "a-long-library-password"
 
 
+def fresh_totp(secret: str, *, margin: float = 8.0) -> str:
+    """The current six-digit code, taken with at least ``margin`` seconds left in its 30 s
+    window: the site accepts the current code only, and a browser slowed by a busy machine
+    could otherwise submit it just after it expired (seen in CI)."""
+    import pyotp
+
+    left = 30 - time.time() % 30
+    if left < margin:
+        time.sleep(left + 0.2)
+    return pyotp.TOTP(secret).now()
+
+
 def sign_in_staff(tab, *, email: str, role: str, next_url: str = "") -> None:
     """Create a staff account with TOTP and sign it in as a person would: e-mail, password,
     then the six-digit code. Ends where ``next_url`` leads (else the profile page)."""
@@ -263,7 +275,7 @@ def sign_in_staff(tab, *, email: str, role: str, next_url: str = "") -> None:
     tab.get_by_label("密码", exact=False).first.fill(STAFF_PASSWORD)
     tab.get_by_role("button", name="登录").last.click()
     tab.wait_for_url("**/accounts/2fa/authenticate/**")
-    tab.get_by_label("代码").fill(pyotp.TOTP(secret).now())
+    tab.get_by_label("代码").fill(fresh_totp(secret))
     tab.get_by_role("button", name="登录").last.click()
     tab.wait_for_url(f"**{next_url}" if next_url else "**/accounts/profile/")
 

@@ -27,7 +27,12 @@ from deploy.cluster import NGINX, Cluster, Layout
 from tests.services import RUN_ID, _database_url, free_port, wait_for
 
 # Commits (the nodes are other processes): the second phase of scripts/test.
-pytestmark = pytest.mark.transactional
+# Committed rows, as every test in the second phase: the web nodes are other processes. With
+# serialized_rollback the data migrations made are put back afterwards, as the next tests expect.
+pytestmark = [
+    pytest.mark.transactional,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 REDIS = "redis://127.0.0.1:6379/9"
 PASSWORD = "a-long-cluster-password"
@@ -38,7 +43,7 @@ ADDRESS = f"10.{random.randint(0, 255)}"
 
 
 @pytest.fixture
-def cluster(transactional_db, s3_endpoint) -> Cluster:
+def cluster(s3_endpoint) -> Cluster:
     if not Path(NGINX).exists():
         pytest.fail(f"{NGINX} is missing: scripts/setup test installs Debian's nginx")
     name = f"cl-test-{RUN_ID}"

@@ -11,6 +11,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from accounts.tests.factories import PASSWORD, UserFactory
 from media.models import Upload, UploadStatus
 from media.tests import samples
+from tests.services import fresh_totp
 from ugc.models import Work
 
 pytestmark = [
@@ -98,7 +99,7 @@ def sign_in(page, email: str, password: str, *, totp_secret: str = "") -> None:
     page.get_by_role("button", name="登录").last.click()
     if totp_secret:
         page.wait_for_url("**/accounts/2fa/authenticate/")
-        page.get_by_label("代码").fill(pyotp.TOTP(totp_secret).now())
+        page.get_by_label("代码").fill(fresh_totp(totp_secret))
         page.get_by_role("button", name="登录").last.click()
     page.wait_for_url("**/accounts/profile/")
 

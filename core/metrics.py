@@ -12,6 +12,7 @@ Only the monitoring may read it: a bearer token (``METRICS_TOKEN``) or an addres
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import logging
@@ -101,19 +102,20 @@ def record_task_failure(sender=None, **kwargs) -> None:
     cache.incr(key)
 
 
+@functools.cache
+def _task_names() -> tuple[str, ...]:
+    """Every task a worker knows (its modules imported once per process, not per scrape)."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    return tuple(sorted({*app.tasks.keys(), "unknown"}))
+
+
 def _failed_counts() -> dict[str, int]:
     from django.core.cache import cache
 
-    from config.celery import app
-
-    app.loader.import_default_modules()  # every task module, as a worker has them
-    names = sorted({*app.tasks.keys(), "unknown"})
-    found = cache.get_many([FAILED_TASK_KEY.format(name=name) for name in names])
-    return {
-        name: found[FAILED_TASK_KEY.format(name=name)]
-        for name in names
-        if FAILED_TASK_KEY.format(name=name) in found
-    }
+    keys = {FAILED_TASK_KEY.format(name=name): name for name in _task_names()}
+    return {keys[key]: count for key, count in cache.get_many(list(keys)).items()}
 
 
 def _queue_depths() -> dict[str, int]:

@@ -32,6 +32,8 @@ PORT = int(os.environ.get("BENCH_PORT", "8931"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
 CONNECTIONS = 16
+# Only the pages whose names contain one of these words (comma-separated), and the trivial view.
+ONLY = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
 REDIS_DB = "redis://127.0.0.1:6379/13"
 # Measured before this work (issue #17), the same way on the same machine: requests/s, against
 # the trivial view's 4,100.
@@ -119,6 +121,8 @@ def main() -> None:
     targets += [(f"{name} · kept", path, {}) for name, path in visitor.items()]
     targets += [(f"{name} · miss", path, {"miss": True}) for name, path in visitor.items()]
     targets += [(name, path, {"cookie": cookie}) for name, path in signed_in.items()]
+    if ONLY:
+        targets = targets[:1] + [t for t in targets[1:] if any(w in t[0] for w in ONLY)]
     rates: dict[str, list[float]] = {name: [] for name, _path, _options in targets}
     try:
         with tempfile.TemporaryDirectory() as folder:

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -353,16 +354,38 @@ def earlier_bookings_of(*, user: User, now: datetime | None = None) -> QuerySet[
     return bookings_of(user=user).exclude(ends_at__gt=now, status__in=ACTIVE_STATUSES)
 
 
+def _ahead_in_queue() -> Q:
+    """Waiting entries before the outer query's entry in its queue: the same event or resource
+    at the same start, in the order offers are made. An entry names either an event or a
+    resource (a check constraint), so the side it leaves NULL never matches."""
+    return (
+        (Q(event_id=OuterRef("event_id")) | Q(resource_id=OuterRef("resource_id")))
+        & Q(starts_at=OuterRef("starts_at"), status=WaitlistStatus.WAITING)
+        & (
+            Q(created_at__lt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+        )
+    )
+
+
 def waiting_entries_of(*, user: User) -> list[WaitlistEntry]:
-    """The reader's open waiting-list entries, each with ``position`` (1 = next in line)."""
-    entries = list(
+    """The reader's open waiting-list entries, each with ``position`` (1 = next in line), in
+    one query however many there are."""
+    ahead = (
+        WaitlistEntry.objects.filter(_ahead_in_queue())
+        .order_by()
+        .values("status")  # all WAITING: one group, so one count
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
         WaitlistEntry.objects.filter(
             user=user, status=WaitlistStatus.WAITING, starts_at__gt=timezone.now()
-        ).select_related("event", "resource")
+        )
+        .select_related("event", "resource")
+        .annotate(position=Coalesce(Subquery(ahead), 0) + 1)
+        .order_by("starts_at", "pk")
     )
-    for entry in entries:
-        entry.position = waitlist_position(entry)
-    return entries
 
 
 def waitlist_position(entry: WaitlistEntry) -> int:

@@ -45,6 +45,7 @@ class HomePage(QuickServe, Page):
         return route_in_one_query(self, request, path_components)
 
     def get_context(self, request, *args, **kwargs):
+        from django.utils.functional import SimpleLazyObject
         from wagtail.models import Site
 
         from courses.selectors import continue_learning
@@ -53,7 +54,9 @@ class HomePage(QuickServe, Page):
 
         context = super().get_context(request, *args, **kwargs)
         site = Site.find_for_request(request) or self.get_site()
-        context.update(selectors.whats_on(site))
+        # Read by the template inside its kept part ({% shared %}), so that the part depends on
+        # it, and not read at all when the part is served from its copy.
+        context["whats_on"] = SimpleLazyObject(lambda: selectors.whats_on(site))
         if request.user.is_authenticated:
             # A signed-in reader finds their own things first: the lesson to resume, the next
             # booking, print jobs, their works' state and the archive's answers.

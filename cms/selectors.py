@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from booking.selectors import upcoming_bookings_of, upcoming_events
 from core.kept import kept, valid_until
+from core.prepared import Prepared
 from courses.selectors import paths_by_audience
 from makerspace.models import JobStatus
 from makerspace.selectors import free_printer_ids, jobs_of
@@ -174,18 +175,14 @@ def _rows(queryset, kind: str, *, title, status, when, extra, order: str, limit:
     )
 
 
-def mine(user, *, now: datetime | None = None) -> dict[str, list[MineRow]]:
-    """The reader's next booking, print jobs on their way, latest works and the archive's
-    answers to their access requests, in one query for all four."""
-    now = now or timezone.now()
+def _mine_query(*, user_id: int, now: datetime, since: datetime):
     finished = (JobStatus.COLLECTED, JobStatus.CANCELLED, JobStatus.REJECTED)
-    since = now - timedelta(days=DECISION_NEWS_DAYS)
-    requests = AccessRequest.objects.filter(reader=user).filter(
+    requests = AccessRequest.objects.filter(reader=user_id).filter(
         Q(status=AccessRequest.Status.PENDING) | Q(decided_at__gte=since)
     )
     parts = [
         _rows(
-            upcoming_bookings_of(user=user, now=now),
+            upcoming_bookings_of(user=user_id, now=now),
             "booking",
             title=Coalesce("resource__name", "event__title"),
             status="status",
@@ -195,7 +192,7 @@ def mine(user, *, now: datetime | None = None) -> dict[str, list[MineRow]]:
             limit=1,
         ),
         _rows(
-            jobs_of(user).exclude(status__in=finished),
+            jobs_of(user_id).exclude(status__in=finished),
             "print",
             title="title",
             status="status",
@@ -205,7 +202,7 @@ def mine(user, *, now: datetime | None = None) -> dict[str, list[MineRow]]:
             limit=HOME_MINE,
         ),
         _rows(
-            Work.objects.filter(owner=user),
+            Work.objects.filter(owner=user_id),
             "work",
             title="title",
             status="state",
@@ -228,8 +225,20 @@ def mine(user, *, now: datetime | None = None) -> dict[str, list[MineRow]]:
             limit=HOME_MINE,
         ),
     ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+# Composed by the ORM once per process: the same statement for every reader (core.prepared).
+_MINE = Prepared(_mine_query, user_id=int, now=datetime, since=datetime)
+
+
+def mine(user, *, now: datetime | None = None) -> dict[str, list[MineRow]]:
+    """The reader's next booking, print jobs on their way, latest works and the archive's
+    answers to their access requests, in one query for all four."""
+    now = now or timezone.now()
+    since = now - timedelta(days=DECISION_NEWS_DAYS)
     found: dict[str, list[MineRow]] = {"booking": [], "print": [], "work": [], "request": []}
-    for row in parts[0].union(*parts[1:], all=True):
+    for row in _MINE.rows(user_id=user.pk, now=now, since=since):
         item = MineRow(*row)
         found[item.kind].append(item)
     return found

@@ -234,46 +234,47 @@ class CoursePage(QuickServe, Page):
         verbose_name = _("course")
 
     def get_context(self, request, *args, **kwargs):
-        from . import selectors, services
+        from . import selectors
 
         context = super().get_context(request, *args, **kwargs)
         user = request.user
-        lessons = list(selectors.lessons_of(self))
-        finished = {
-            pk
-            for pk, item in selectors.progress_by_lesson(user=user, lessons=lessons).items()
-            if item.completed_at
-        }
-        modules = []
-        for module in ModulePage.objects.live().child_of(self).order_by("path"):
-            modules.append(
-                (
-                    module,
-                    [
-                        (lesson, lesson.pk in finished)
-                        for lesson in lessons
-                        if lesson.path.startswith(module.path)
-                    ],
-                )
-            )
-        context["modules"] = modules
-        wanted = [c.pk for c in self.prerequisites.all()]
-        context["prerequisites"] = list(CoursePage.objects.live().filter(pk__in=wanted))
-        context["topics"] = list(self.topics.all())
-        context["followed_topics"] = (
-            set(Subscription.objects.filter(user=user, topic__isnull=False)
-                .values_list("topic_id", flat=True))
-            if user.is_authenticated else set()
-        )  # fmt: skip
-        if user.is_authenticated:
-            enrolment = Enrolment.objects.filter(user=user, course=self).first()
-            context["enrolment"] = enrolment
-            # Derived from what is already loaded, not asked again.
-            context["progress"] = selectors.CourseProgress(
-                len(finished), len(lessons), bool(enrolment and enrolment.completed_at)
-            )
-            context["missing"] = services.missing_prerequisites(user=user, course=self)
-            context["resume"] = next((le for le in lessons if le.pk not in finished), None)
+        outline = selectors.course_outline(self, preview=getattr(request, "is_preview", False))
+        lessons = outline.lessons
+        topics = [Topic(pk=pk, name=name) for pk, name in outline.topics]
+        context.update(prerequisites=outline.prerequisites, topics=topics, followed_topics=set())
+        if not user.is_authenticated:
+            context["modules"] = [
+                (title, [(lesson, False) for lesson in items]) for title, items in outline.modules
+            ]
+            return context
+        # The reader's own: three small queries, whatever the course's size.
+        finished = set(
+            LessonProgress.objects.filter(
+                user=user, lesson__in=[lesson.pk for lesson in lessons], completed_at__isnull=False
+            ).values_list("lesson_id", flat=True)
+        )
+        wanted = [course.pk for course in outline.prerequisites]
+        enrolments = dict(
+            Enrolment.objects.filter(user=user)
+            .filter(Q(course=self) | Q(course__in=wanted, completed_at__isnull=False))
+            .values_list("course_id", "completed_at")
+        )
+        if topics:
+            context["followed_topics"] = set(
+                Subscription.objects.filter(user=user, topic__in=[t.pk for t in topics])
+                .values_list("topic_id", flat=True)
+            )  # fmt: skip
+        context["modules"] = [
+            (title, [(lesson, lesson.pk in finished) for lesson in items])
+            for title, items in outline.modules
+        ]
+        enrolled = self.pk in enrolments
+        context["enrolment"] = enrolled
+        context["progress"] = selectors.CourseProgress(
+            len(finished), len(lessons), bool(enrolments.get(self.pk))
+        )
+        context["missing"] = [c for c in outline.prerequisites if c.pk not in enrolments]
+        context["resume"] = next((le for le in lessons if le.pk not in finished), None)
         return context
 
 

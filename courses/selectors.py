@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import AudienceGroup, User
+from core.kept import kept
+from core.prepared import Prepared
 
 from .models import (
     Assertion,
@@ -27,6 +29,69 @@ from .models import (
 def lessons_of(course: CoursePage) -> QuerySet[LessonPage]:
     """Live lessons in reading order (the page tree's path order: module, then lesson)."""
     return LessonPage.objects.live().descendant_of(course).order_by("path")
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A page in a list: enough to show and link it, nothing that must be read again."""
+
+    pk: int
+    title: str
+    url: str
+    estimated_minutes: int = 0
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class CourseOutline:
+    """What a course page shows every reader alike: its modules and lessons, the courses to
+    take first and its topics."""
+
+    modules: list[tuple[str, list[PageLink]]]
+    prerequisites: list[PageLink]
+    topics: list[tuple[int, str]]
+
+    @property
+    def lessons(self) -> list[PageLink]:
+        return [lesson for _title, lessons in self.modules for lesson in lessons]
+
+
+def _outline(course: CoursePage) -> CourseOutline:
+    from .models import ModulePage
+
+    lessons = list(
+        lessons_of(course).only("id", "path", "url_path", "title", "estimated_minutes", "required")
+    )
+    modules = [
+        (
+            module.title,
+            [
+                PageLink(le.pk, le.title, le.get_url(), le.estimated_minutes, le.required)
+                for le in lessons
+                if le.path.startswith(module.path)
+            ],
+        )
+        for module in ModulePage.objects.live()
+        .child_of(course)
+        .order_by("path")
+        .only("id", "path", "title")
+    ]
+    # ParentalManyToMany gives an in-memory list while a page is being edited; ask the table.
+    wanted = [c.pk for c in course.prerequisites.all()]
+    prerequisites = [
+        PageLink(c.pk, c.title, c.get_url())
+        for c in CoursePage.objects.live().filter(pk__in=wanted).only("id", "title", "url_path")
+    ]
+    topics = [(topic.pk, topic.name) for topic in course.topics.all()]
+    return CourseOutline(modules, prerequisites, topics)
+
+
+def course_outline(course: CoursePage, *, preview: bool = False) -> CourseOutline:
+    """The course's outline, kept until a page or topic it shows changes (core.kept): a course
+    page then spends its queries on the reader's own progress only. A preview shows the draft."""
+    if preview:
+        return _outline(course)
+    return kept(f"courses:outline:{course.pk}", lambda: _outline(course), seconds=3600)
 
 
 def media_duration(lesson: LessonPage) -> float:
@@ -140,15 +205,37 @@ def path_progress_of(*, user: User, courses: list[CoursePage]) -> CourseProgress
     return CourseProgress(done, len(courses), bool(courses) and done == len(courses))
 
 
-def continue_learning(user: User) -> list[Enrolment]:
+@dataclass(frozen=True)
+class Resume:
+    """A course in progress and the lesson to resume (a page with what its address needs)."""
+
+    course_title: str
+    last_lesson: LessonPage
+
+
+def _continue_query(*, user_id: int):
+    return (
+        Enrolment.objects.filter(
+            user=user_id, completed_at__isnull=True, last_lesson__isnull=False
+        )
+        .order_by("-last_activity_at")
+        .values_list("course__title", "last_lesson_id", "last_lesson__title",
+                     "last_lesson__url_path")[:3]
+    )  # fmt: skip
+
+
+# On every signed-in home page: composed once per process (core.prepared).
+_CONTINUE = Prepared(_continue_query, user_id=int)
+
+
+def continue_learning(user: User) -> list[Resume]:
     """Courses in progress, the most recent first, with the lesson to resume."""
     if not user.is_authenticated:
         return []
-    return list(
-        Enrolment.objects.filter(user=user, completed_at__isnull=True, last_lesson__isnull=False)
-        .select_related("course", "last_lesson")
-        .order_by("-last_activity_at")[:3]
-    )
+    return [
+        Resume(course_title, LessonPage(id=pk, page_ptr_id=pk, title=title, url_path=url_path))
+        for course_title, pk, title, url_path in _CONTINUE.rows(user_id=user.pk)
+    ]
 
 
 def recommended_paths(user: User) -> QuerySet[LearningPathPage]:

@@ -6,6 +6,8 @@ from datetime import time
 
 import icalendar
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory, sign_in
 from booking import selectors, services
@@ -151,6 +153,24 @@ def test_readers_see_their_place_in_the_queue(client, user, other_user, studio):
     services.join_waitlist(user=other_user, event=event)
     services.join_waitlist(user=user, event=event)
     assert "您是候补第 2 位" in client.get(f"/booking/events/{event.pk}/").content.decode()
+    # Another room at the same hour is a queue of its own, where this reader is first.
+    other_room = ResourceFactory(kind=studio.kind, location=studio.location)
+    services.book_resource(
+        user=holder, resource=other_room, starts_at=local(2, 9), ends_at=local(2, 10)
+    )
+    services.join_waitlist(
+        user=user, resource=other_room, starts_at=local(2, 9), ends_at=local(2, 10)
+    )
+    with CaptureQueriesContext(connection) as read:
+        places = {
+            (entry.event_id, entry.resource_id): entry.position
+            for entry in selectors.waiting_entries_of(user=user)
+        }
+    assert places == {(None, studio.pk): 2, (event.pk, None): 2, (None, other_room.pk): 1}
+    assert len(read) == 1  # however many queues the reader is in
+    assert sorted(e.position for e in selectors.waiting_entries_of(user=other_user)) == [1, 1]
+    mine = client.get("/booking/mine/").content.decode()
+    assert mine.count("候补第 2 位") == 2 and mine.count("候补第 1 位") == 1
 
 
 def test_an_offer_skips_a_reader_whose_training_lapsed(user, other_user):

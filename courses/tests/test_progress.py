@@ -340,6 +340,8 @@ def test_resume_continue_learning_and_recommendations(user):
     _event(user, second, "view")
     (enrolment,) = selectors.continue_learning(user)
     assert enrolment.last_lesson.pk == second.pk
+    # The lesson's address is made from what the one query read.
+    assert (enrolment.course_title, enrolment.last_lesson.url) == (the_course.title, second.url)
     client = Client()
     client.force_login(user)
     page = client.get(the_course.url).content.decode()

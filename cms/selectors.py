@@ -259,6 +259,7 @@ class Chrome:
 
 def _chrome() -> Chrome:
     from wagtail.models import Site
+    from wagtail.templatetags.wagtailcore_tags import richtext
 
     from .models import FooterSettings, MenuLink, NavigationSettings
 
@@ -282,7 +283,8 @@ def _chrome() -> Chrome:
         address=footer.address,
         opening_hours=footer.opening_hours,
         phone=footer.phone,
-        note=footer.note,
+        # Rendered here, once per change, not on every page (links to pages are looked up).
+        note=richtext(footer.note) if footer.note else "",
     )
 
 

@@ -100,3 +100,17 @@ def test_only_the_checks_answer_without_https():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["^healthz$", "^readyz$", "^metrics$"]
+
+
+def test_production_reads_sessions_and_caches_through_one_shared_redis_client():
+    result = load_production(
+        code="import django; django.setup(); from django.conf import settings; "
+        "print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'], "
+        "settings.CACHES['pages']['BACKEND'])"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.contrib.sessions.backends.cached_db",
+        "core.cache.RedisCache",
+        "core.cache.RedisCache",
+    ]

@@ -118,3 +118,22 @@ def test_a_part_that_used_a_csrf_token_is_never_kept():
         assert request.META["CSRF_COOKIE_NEEDS_UPDATE"]
         assert get_token(request)[:0] == "" and 'name="csrfmiddlewaretoken"' in html
     assert tokens[0] != tokens[1]
+
+
+def test_the_footer_note_is_rendered_once_with_its_links_and_changes_at_once(demo_site, user):
+    from wagtail.models import Page, Site
+
+    from cms.models import FooterSettings
+
+    site = Site.objects.get(is_default_site=True)
+    learning = Page.objects.live().filter(depth=3).first()
+    footer = FooterSettings.for_site(site)
+    link = f'<a linktype="page" id="{learning.pk}">{learning.title}</a>'
+    footer.note = f"<p>周一闭馆，{link}照常开放</p>"
+    footer.save()
+    page, _ = home(reader(user))
+    assert f'<a href="{learning.url}">{learning.title}</a>照常开放' in page
+    assert 'linktype="page"' not in page
+    footer.note = "<p>春节期间闭馆</p>"
+    footer.save()
+    assert "春节期间闭馆" in home(reader(user))[0]

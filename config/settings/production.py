@@ -58,8 +58,9 @@ def _configuration_errors() -> list[str]:
         errors.append("CELERY_BROKER_URL must name a real broker (Redis), not filesystem://.")
     # Rate limits, MFA replay protection and kept pages only hold when every process of every
     # node shares one cache; a process's own memory would also serve pages nobody drops.
+    DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
     for name, cache in CACHES.items():
-        if not cache["BACKEND"].startswith("django.core.cache.backends.redis."):
+        if cache["BACKEND"] not in ("core.cache.RedisCache", DJANGO_REDIS):
             errors.append(f"CACHE_URL must name a Redis server (the {name!r} cache is not one).")
     # Backups are sealed with this key; without it the nightly backup fails every night.
     if not env("BACKUP_ENCRYPTION_KEY", default=""):

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from core.prepared import Prepared, PreparedList
 
 from . import rules
 from .models import (
@@ -368,9 +369,71 @@ def _ahead_in_queue() -> Q:
     )
 
 
-def waiting_entries_of(*, user: User) -> list[WaitlistEntry]:
-    """The reader's open waiting-list entries, each with ``position`` (1 = next in line), in
-    one query however many there are."""
+# --- the reader's own lists, as on "My bookings" -----------------------------------------------
+#
+# Composed by the ORM once per process and bound per reader (core.prepared): building and
+# compiling these querysets, and making model instances with their related rows, cost a reader's
+# page 4–5 ms each (the SQL itself under 1 ms).
+
+
+@dataclass(frozen=True)
+class BookingLine:
+    """A booking in the reader's list: what the table shows, read in the list's one query."""
+
+    pk: object
+    subject_title: str
+    location_name: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+
+    def get_status_display(self) -> str:
+        return str(BookingStatus(self.status).label)
+
+
+@dataclass(frozen=True)
+class WaitingLine:
+    """One of the reader's waiting-list places; ``position`` 1 is next in line."""
+
+    pk: int
+    starts_at: datetime
+    position: int
+    event_id: object
+    event_title: str
+    resource_slug: str
+    resource_name: str
+
+
+def _as_lines(bookings: QuerySet[Booking]):
+    return bookings.annotate(
+        line_title=Coalesce("resource__name", "event__title"),
+        line_location=Coalesce("resource__location__name", "event__location__name"),
+    ).values_list("id", "line_title", "line_location", "starts_at", "ends_at", "status")
+
+
+_UPCOMING_LINES = Prepared(
+    lambda *, user_id, now: _as_lines(upcoming_bookings_of(user=user_id, now=now)),
+    user_id=int,
+    now=datetime,
+)
+_EARLIER_LINES = Prepared(
+    lambda *, user_id, now: _as_lines(earlier_bookings_of(user=user_id, now=now)),
+    user_id=int,
+    now=datetime,
+)
+_EARLIER_COUNT = Prepared(
+    lambda *, user_id, now: (
+        earlier_bookings_of(user=user_id, now=now)
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values_list("n")
+    ),
+    user_id=int,
+    now=datetime,
+)
+
+
+def _waiting_query(*, user_id: int, now: datetime):
     ahead = (
         WaitlistEntry.objects.filter(_ahead_in_queue())
         .order_by()
@@ -378,14 +441,32 @@ def waiting_entries_of(*, user: User) -> list[WaitlistEntry]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return list(
-        WaitlistEntry.objects.filter(
-            user=user, status=WaitlistStatus.WAITING, starts_at__gt=timezone.now()
-        )
-        .select_related("event", "resource")
+    return (
+        WaitlistEntry.objects.filter(user=user_id, status=WaitlistStatus.WAITING, starts_at__gt=now)
         .annotate(position=Coalesce(Subquery(ahead), 0) + 1)
         .order_by("starts_at", "pk")
+        .values_list("id", "starts_at", "position", "event_id", "event__title",
+                     "resource__slug", "resource__name")
+    )  # fmt: skip
+
+
+_WAITING_LINES = Prepared(_waiting_query, user_id=int, now=datetime)
+
+
+def upcoming_lines_of(*, user: User, now: datetime) -> list[BookingLine]:
+    return [BookingLine(*row) for row in _UPCOMING_LINES.rows(user_id=user.pk, now=now)]
+
+
+def earlier_lines_of(*, user: User, now: datetime) -> PreparedList:
+    """Earlier and let-go bookings, most recent first, for a Paginator (a count and a page)."""
+    return PreparedList(
+        _EARLIER_LINES, _EARLIER_COUNT, lambda row: BookingLine(*row), user_id=user.pk, now=now
     )
+
+
+def waiting_lines_of(*, user: User, now: datetime) -> list[WaitingLine]:
+    """The reader's open waiting-list places with their positions, in one query."""
+    return [WaitingLine(*row) for row in _WAITING_LINES.rows(user_id=user.pk, now=now)]
 
 
 def waitlist_position(entry: WaitlistEntry) -> int:

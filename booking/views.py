@@ -381,11 +381,11 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     feed = getattr(request.user, "calendar_feed", None)
     feed_url = absolute(reverse("booking:feed", args=[feed.token])) if feed else None
-    earlier = selectors.earlier_bookings_of(user=request.user, now=now)
+    earlier = selectors.earlier_lines_of(user=request.user, now=now)
     context = {
-        "upcoming": selectors.upcoming_bookings_of(user=request.user, now=now),
+        "upcoming": selectors.upcoming_lines_of(user=request.user, now=now),
         "past": Paginator(earlier, 20).get_page(request.GET.get("page")),
-        "waiting": selectors.waiting_entries_of(user=request.user),
+        "waiting": selectors.waiting_lines_of(user=request.user, now=now),
         "suspension": request.user.booking_suspensions.filter(until__gt=now).first(),
         "feed_url": feed_url,
         # The same address for calendar apps that subscribe when a webcal: link is opened.

@@ -70,7 +70,11 @@ class Prepared:
             raise NotPreparable(f"not among the parameters: {', '.join(sorted(missing))}")
         return texts[0], list(params), slots
 
-    def rows(self, *, using: str = "default", **values: Any) -> list[tuple]:
+    def rows(
+        self, *, using: str = "default", limit: int | None = None, offset: int = 0, **values: Any
+    ) -> list[tuple]:
+        """The rows for these values; ``limit`` and ``offset`` page through a query that is not
+        sliced itself (Django writes a slice into the text)."""
         if set(values) != set(self.kinds):
             raise TypeError(f"values for exactly {', '.join(self.kinds)}")
         statement = self._statement
@@ -83,6 +87,35 @@ class Prepared:
         bound = list(params)
         for position, name in slots.items():
             bound[position] = values[name]
+        if limit is not None:
+            sql = f"{sql} LIMIT %s OFFSET %s"
+            bound += [int(limit), int(offset)]
         with connections[using].cursor() as cursor:
             cursor.execute(sql, bound)
             return cursor.fetchall()
+
+
+class PreparedList:
+    """A list Django's Paginator can page through: its length from one prepared query (which
+    returns one row with the count) and each page from another, each row made into an item."""
+
+    def __init__(
+        self, rows: Prepared, count: Prepared, make: Callable[[tuple], Any], **values: Any
+    ) -> None:
+        self._rows, self._count, self._make, self._values = rows, count, make, values
+
+    def count(self) -> int:
+        found = self._count.rows(**self._values)
+        return int(found[0][0]) if found else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("only pages (slices) of a prepared list")
+        start = index.start or 0
+        if index.stop is None:
+            raise TypeError("a page of a prepared list has an end")
+        rows = self._rows.rows(limit=max(0, index.stop - start), offset=start, **self._values)
+        return [self._make(row) for row in rows]

@@ -8,6 +8,7 @@ import icalendar
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, sign_in
 from booking import selectors, services
@@ -163,12 +164,13 @@ def test_readers_see_their_place_in_the_queue(client, user, other_user, studio):
     )
     with CaptureQueriesContext(connection) as read:
         places = {
-            (entry.event_id, entry.resource_id): entry.position
-            for entry in selectors.waiting_entries_of(user=user)
+            entry.event_id or entry.resource_slug: entry.position
+            for entry in selectors.waiting_lines_of(user=user, now=timezone.now())
         }
-    assert places == {(None, studio.pk): 2, (event.pk, None): 2, (None, other_room.pk): 1}
+    assert places == {studio.slug: 2, event.pk: 2, other_room.slug: 1}
     assert len(read) == 1  # however many queues the reader is in
-    assert sorted(e.position for e in selectors.waiting_entries_of(user=other_user)) == [1, 1]
+    theirs = selectors.waiting_lines_of(user=other_user, now=timezone.now())
+    assert sorted(e.position for e in theirs) == [1, 1]
     mine = client.get("/booking/mine/").content.decode()
     assert mine.count("候补第 2 位") == 2 and mine.count("候补第 1 位") == 1
 
@@ -208,8 +210,10 @@ def test_cancelled_bookings_are_not_coming_up(reader_client, user, studio):
     services.cancel_booking(booking=dropped, by=user)
     assert list(selectors.upcoming_bookings_of(user=user)) == [kept]
     page = reader_client.get("/booking/mine/")
-    assert list(page.context["upcoming"]) == [kept]
-    assert dropped in list(page.context["past"])
+    assert [line.pk for line in page.context["upcoming"]] == [kept.pk]
+    assert dropped.pk in [line.pk for line in page.context["past"]]
+    (line,) = page.context["upcoming"]
+    assert (line.subject_title, line.location_name) == (studio.name, studio.location.name)
     html = page.content.decode()
     coming_up = html.split("即将到来")[1].split("以往及已取消的预约")[0]
     assert str(kept.pk) in coming_up and str(dropped.pk) not in coming_up
@@ -325,3 +329,23 @@ def test_the_week_grid_of_one_resource_has_seven_days(client, studio):
     rows = page.context["table"].rows
     assert [row.day for row in rows] == [local(n, 0).date() for n in range(7)]
     assert page.context["span"] == "week"
+
+
+def test_earlier_bookings_come_a_page_at_a_time(reader_client, user):
+    made = []
+    for n in range(23):
+        booking = services.book_event(user=user, event=EventFactory(title=f"讲座{n:02d}"))
+        services.cancel_booking(booking=booking, by=user)
+        made.append(booking)
+
+    def shown(query: str) -> set:
+        page = reader_client.get("/booking/mine/" + query)
+        return {line.pk for line in page.context["past"]}, page.content.decode()
+
+    first, html = shown("")
+    second, _ = shown("?page=2")
+    assert len(first) == 20 and len(second) == 3 and first | second == {b.pk for b in made}
+    assert 'href="?page=2"' in html
+    # Hostile or out-of-range page numbers give a real page, as Django's paginator does.
+    assert shown("?page=99")[0] == second and shown("?page=abc")[0] == first
+    assert shown("?page=-1")[0] == second

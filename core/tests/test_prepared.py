@@ -55,3 +55,31 @@ def test_every_value_must_be_given_and_no_other():
         prepared.rows(since=timezone.now())
     with pytest.raises(TypeError):
         prepared.rows(since=timezone.now(), least=1, more=2)
+
+
+def test_a_prepared_list_pages_with_a_count_and_a_slice():
+    from django.db.models import F, Func
+
+    from core.prepared import PreparedList
+
+    User = get_user_model()
+    users = [User.objects.create_user(email=f"p{n}@example.cn", password="x") for n in range(5)]
+    least = users[0].pk
+    rows = Prepared(
+        lambda *, least: get_user_model().objects.filter(pk__gte=least).order_by("pk")
+        .values_list("email"),
+        least=int,
+    )  # fmt: skip
+    count = Prepared(
+        lambda *, least: get_user_model().objects.filter(pk__gte=least).order_by()
+        .annotate(n=Func(F("pk"), function="COUNT")).values_list("n"),
+        least=int,
+    )  # fmt: skip
+    listed = PreparedList(rows, count, lambda row: row[0], least=least)
+    assert listed.count() == len(listed) == 5
+    assert listed[1:3] == ["p1@example.cn", "p2@example.cn"]
+    assert listed[4:10] == ["p4@example.cn"]
+    with pytest.raises(TypeError):
+        listed[2]
+    empty = PreparedList(rows, count, lambda row: row[0], least=users[-1].pk + 1)
+    assert empty.count() == 0 and empty[0:20] == []

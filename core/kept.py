@@ -580,10 +580,17 @@ def seconds_left(current: Making, default: int) -> int:
     return max(0, min(default, left))
 
 
-def kept(key: str, compute: Callable[[], Any], *, seconds: int = 600) -> Any:
+def kept(
+    key: str,
+    compute: Callable[[], Any],
+    *,
+    seconds: int = 600,
+    keep: Callable[[Any], bool] | None = None,
+) -> Any:
     """``compute()``, kept under ``key`` until a row it read changes (or ``seconds`` pass).
 
     Used inside a page being made, the page depends on what the kept value was made from.
+    A value for which ``keep(value)`` is false is returned but not kept.
     """
     cache_ = store()
     full_key = f"kept:value:{key}"
@@ -604,7 +611,7 @@ def kept(key: str, compute: Callable[[], Any], *, seconds: int = 600) -> Any:
         value = compute()
     recorded = settle(current)
     timeout = seconds_left(current, seconds)
-    if recorded is not None and timeout > 0:
+    if recorded is not None and timeout > 0 and (keep is None or keep(value)):
         until = time.time() + timeout
         try:
             cache_.set(full_key, (value, recorded, until), timeout)

@@ -8,6 +8,8 @@ restrictions are looked for only when the library has set any (kept, core.kept).
 
 from __future__ import annotations
 
+import hashlib
+
 from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
 from wagtail.url_routing import RouteResult
@@ -28,13 +30,9 @@ class QuickServe:
         return super().get_view_restrictions()
 
 
-def route_in_one_query(root: Page, request, path_components: list[str]) -> RouteResult:
-    """The page at ``path_components`` below ``root``, as ``Page.route`` finds it level by
-    level, with the pages on the way read in one query and the last one's type in another.
-
-    Page types that route on their own (``route`` overridden) are honoured: from the first such
-    page on, Wagtail's own routing continues.
-    """
+def _walk(root: Page, path_components: list[str]) -> tuple[str, object]:
+    """("page", the live page at the address), ("routes", depth) when a page on the way routes
+    on its own, or ("missing", None)."""
     prefixes = [
         root.url_path + "/".join(path_components[: depth + 1]) + "/"
         for depth in range(len(path_components))
@@ -49,19 +47,46 @@ def route_in_one_query(root: Page, request, path_components: list[str]) -> Route
     for depth, prefix in enumerate(prefixes):
         page = found.get(prefix)
         if page is None or page.depth != root.depth + depth + 1:
-            raise Http404
+            return "missing", None
         page._cached_parent_obj = parent
         specific_class = page.specific_class
         if depth < len(prefixes) - 1 and specific_class and specific_class.route is not Page.route:
-            specific = page.specific
-            specific._cached_parent_obj = parent
-            return specific.route(request, path_components[depth + 1 :])
+            return "routes", (depth, page)
         parent = page
     target = parent.specific
     target._cached_parent_obj = parent._cached_parent_obj
     if not target.live:
+        return "missing", None
+    return "page", target
+
+
+def route_in_one_query(root: Page, request, path_components: list[str]) -> RouteResult:
+    """The page at ``path_components`` below ``root``, as ``Page.route`` finds it level by
+    level, with the pages on the way read in one query and the last one's type in another; the
+    page found is kept (core.kept) until a page changes, so a signed-in reader's page starts
+    without a query for its own page.
+
+    Page types that route on their own (``route`` overridden) are honoured: from the first such
+    page on, Wagtail's own routing continues.
+    """
+    address = "/".join(path_components)
+    key = f"wagtail:route:{root.pk}:{hashlib.sha256(address.encode()).hexdigest()}"
+    # Unknown addresses are not kept (anyone can make up many), nor pages that route on their
+    # own, which Wagtail's routing continues below.
+    kind, found = kept.kept(
+        key,
+        lambda: _walk(root, path_components),
+        seconds=3600,
+        keep=lambda walked: walked[0] == "page",
+    )
+    if kind == "missing":
         raise Http404
-    return target.route(request, [])
+    if kind == "routes":
+        depth, page = found
+        specific = page.specific
+        specific._cached_parent_obj = page._cached_parent_obj
+        return specific.route(request, path_components[depth + 1 :])
+    return found.route(request, [])
 
 
 class KeptSiteMiddleware:

@@ -137,3 +137,23 @@ def test_the_footer_note_is_rendered_once_with_its_links_and_changes_at_once(dem
     footer.note = "<p>春节期间闭馆</p>"
     footer.save()
     assert "春节期间闭馆" in home(reader(user))[0]
+
+
+def test_a_kept_route_follows_unpublishing_and_a_new_address_at_once(demo_site, user):
+    from courses.tests.factories import course
+
+    page = course(title="智能手机入门")
+    client = reader(user)
+    old_url = page.url
+    assert client.get(old_url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(old_url).status_code == 200
+    # The page itself was found from its kept copy: no query reads wagtailcore_page by address.
+    assert not any("url_path" in q["sql"] and " IN " in q["sql"] for q in queries)
+    page.slug = "smartphone-basics-2"
+    page.save_revision().publish()
+    page.refresh_from_db()
+    assert client.get(old_url).status_code == 404
+    assert client.get(page.url).status_code == 200
+    page.unpublish()
+    assert client.get(page.url).status_code == 404

@@ -241,29 +241,28 @@ class CoursePage(QuickServe, Page):
         outline = selectors.course_outline(self, preview=getattr(request, "is_preview", False))
         lessons = outline.lessons
         topics = [Topic(pk=pk, name=name) for pk, name in outline.topics]
-        context.update(prerequisites=outline.prerequisites, topics=topics, followed_topics=set())
+        context.update(
+            prerequisites=outline.prerequisites,
+            topics=topics,
+            followed_topics=set(),
+            badge_name=outline.badge_name,
+        )
         if not user.is_authenticated:
             context["modules"] = [
                 (title, [(lesson, False) for lesson in items]) for title, items in outline.modules
             ]
             return context
-        # The reader's own: three small queries, whatever the course's size.
-        finished = set(
-            LessonProgress.objects.filter(
-                user=user, lesson__in=[lesson.pk for lesson in lessons], completed_at__isnull=False
-            ).values_list("lesson_id", flat=True)
-        )
-        wanted = [course.pk for course in outline.prerequisites]
-        enrolments = dict(
-            Enrolment.objects.filter(user=user)
-            .filter(Q(course=self) | Q(course__in=wanted, completed_at__isnull=False))
-            .values_list("course_id", "completed_at")
-        )
-        if topics:
-            context["followed_topics"] = set(
-                Subscription.objects.filter(user=user, topic__in=[t.pk for t in topics])
-                .values_list("topic_id", flat=True)
-            )  # fmt: skip
+        # The reader's own: one query, whatever the course's or the record's size.
+        state = selectors.learner_state(user)
+        finished = {lesson.pk for lesson in lessons if lesson.pk in state.lessons_done}
+        enrolments = {
+            course.pk: state.enrolments[course.pk]
+            for course in outline.prerequisites
+            if state.enrolments.get(course.pk)
+        }
+        if self.pk in state.enrolments:
+            enrolments[self.pk] = state.enrolments[self.pk]
+        context["followed_topics"] = set(state.topics_followed)
         context["modules"] = [
             (title, [(lesson, lesson.pk in finished) for lesson in items])
             for title, items in outline.modules

@@ -263,21 +263,45 @@ def path_progress_of(*, user: User, courses: list[CoursePage]) -> CourseProgress
 
 @dataclass(frozen=True)
 class Resume:
-    """A course in progress and the lesson to resume (a page with what its address needs)."""
+    """A course in progress and the lesson to continue with (a page with what its address
+    needs): the first one not done, as on the course page."""
 
     course_title: str
     last_lesson: LessonPage
 
 
 def _continue_query(*, user_id: int):
+    from django.db.models import Exists, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    # Where the reader stopped: the first live lesson of the course, in reading order, that
+    # they have not completed (the course page's "continue where you stopped"); the last lesson
+    # they opened when every lesson is done but the course is not yet.
+    done = LessonProgress.objects.filter(
+        lesson=OuterRef("pk"), user=OuterRef(OuterRef("user_id")), completed_at__isnull=False
+    )
+    ahead = (
+        LessonPage.objects.live()
+        .filter(path__startswith=OuterRef("course__path"))
+        .exclude(Exists(done))
+        .order_by("path")
+    )
     return (
-        Enrolment.objects.filter(
-            user=user_id, completed_at__isnull=True, last_lesson__isnull=False
+        Enrolment.objects.filter(user=user_id, completed_at__isnull=True, last_lesson__isnull=False)
+        .annotate(
+            resume_id=Coalesce(
+                Subquery(ahead.values("pk")[:1]),
+                "last_lesson_id",
+                output_field=models.BigIntegerField(),
+            ),
+            resume_title=Coalesce(Subquery(ahead.values("title")[:1]), "last_lesson__title"),
+            resume_url_path=Coalesce(
+                Subquery(ahead.values("url_path")[:1]), "last_lesson__url_path"
+            ),
         )
         .order_by("-last_activity_at")
-        .values_list("course__title", "last_lesson_id", "last_lesson__title",
-                     "last_lesson__url_path")[:3]
-    )  # fmt: skip
+        .values_list("course__title", "resume_id", "resume_title", "resume_url_path")[:3]
+    )
 
 
 # On every signed-in home page: composed once per process (core.prepared).

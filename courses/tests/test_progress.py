@@ -349,6 +349,17 @@ def test_resume_continue_learning_and_recommendations(user):
     assert QUIZ["title"] in client.get(second.url).content.decode()
 
 
+def test_continue_learning_goes_on_past_a_lesson_already_done(user):
+    """Found in a walk: the home page's link reopened the finished lesson the reader had
+    opened last, while the course page's button went on to the next."""
+    the_course = course()
+    first, second = lessons_of(the_course)
+    _event(user, first, "view")
+    assert LessonProgress.objects.get(user=user, lesson=first).completed_at
+    (resume,) = selectors.continue_learning(user)
+    assert (resume.last_lesson.pk, resume.last_lesson.url) == (second.pk, second.url)
+
+
 def test_an_answer_in_an_h5p_activity_counts_as_time_on_the_lesson(user):
     first, _second = lessons_of(course())
     _event(user, first, "view")

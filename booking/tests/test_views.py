@@ -1,5 +1,7 @@
 """Pages, JSON endpoints and feeds: who may see and do what, and clear refusals."""
 
+import re
+
 import icalendar
 import pytest
 from django.db import connection
@@ -282,4 +284,5 @@ def test_the_index_lists_upcoming_events_soonest_first(client, user):
 def test_my_bookings_keeps_the_status_on_one_line(reader_client, user):
     services.book_event(user=user, event=EventFactory())
     page = reader_client.get("/booking/mine/").content.decode()
-    assert '<th scope="col" class="nowrap">' in page and '<td class="nowrap">' in page
+    assert re.search(r'<th scope="col" class="nowrap"[^>]*>状态</th>', page)
+    assert re.search(r'<td role="cell" class="nowrap" data-label="状态">已确认</td>', page)

@@ -92,6 +92,20 @@ def test_a_part_depends_on_the_rows_of_the_page_it_names(demo_site):
     assert _render(source, page=fresh) == "辽图共享空间（新）"
 
 
+def test_a_preview_shows_the_draft_not_the_kept_part(demo_site):
+    from wagtail.models import Page
+
+    page = Page.objects.get(depth=2).specific
+    source = '{% shared "title" page %}{{ page.title }}{% endshared %}'
+    assert _render(source, page=page) == page.title
+    draft = Page.objects.get(pk=page.pk).specific
+    draft.title = "草稿标题"
+    preview = RequestFactory().get("/")
+    preview.is_preview = True
+    assert _render(source, page=draft, request=preview) == "草稿标题"
+    assert _render(source, page=draft) == page.title  # the live part is still kept
+
+
 def test_each_language_and_display_mode_has_its_own_part():
     from core.preferences import DisplayPreferences
 

@@ -54,6 +54,9 @@ class SharedNode(template.Node):
         ]  # fmt: skip
         key = "shared:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
         request = context.get("request")
+        if getattr(request, "is_preview", False):
+            # An editor's preview shows the draft, never the live page's kept part.
+            return self.nodelist.render(context)
 
         def render() -> str:
             kept.depends_on(*rows)

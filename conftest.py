@@ -1,10 +1,42 @@
 """Fixtures shared by every app's tests. Service fixtures live in tests/services.py."""
 
 import io
+import os
 
 import pytest
 
 from accounts.tests.factories import UserFactory
+
+if os.environ.get("LIAOTU_TEST_DB_READY") == "1":
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(django_db_blocker):
+        """Use the test database as it is, without running the migrations.
+
+        Only ``scripts/mutation`` sets ``LIAOTU_TEST_DB_READY``, after it has made the test
+        database afresh from the migrations. It runs the tests once per mutant, and even with
+        ``--reuse-db`` pytest-django checks every migration and renders the whole model state
+        each time (about 6 s, far longer than a mutant's own tests). Every test that runs
+        here rolls back, so the database stays as the migrations left it.
+        """
+        from django.conf import settings
+        from django.db import connections
+
+        originals = {}
+        for alias in connections:
+            connection = connections[alias]
+            originals[alias] = connection.settings_dict["NAME"]
+            name = connection.creation._get_test_db_name()
+            settings.DATABASES[alias]["NAME"] = name
+            connection.settings_dict["NAME"] = name
+            connection.close()
+        yield
+        # As Django's own teardown does: the next test session in this process (mutmut runs
+        # several) starts from the configured names again.
+        for alias, name in originals.items():
+            connections[alias].close()
+            settings.DATABASES[alias]["NAME"] = name
+            connections[alias].settings_dict["NAME"] = name
 
 
 def _clear_caches() -> None:

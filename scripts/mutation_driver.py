@@ -261,9 +261,10 @@ def select(
 def fresh_test_database() -> None:
     """Make the test database afresh from the migrations, before any mutant runs.
 
-    Mutants run with ``--reuse-db`` (pyproject.toml): a database left by a run
-    that was stopped half-way may hold rows, or lack those the migrations create, and every
-    verdict would depend on that.
+    Mutants run with ``--reuse-db`` (pyproject.toml) and without checking the migrations
+    (``LIAOTU_TEST_DB_READY``): a database left by a run that was stopped half-way may hold
+    rows, or lack those the migrations create, and every verdict would depend on that. It is
+    made with ``--reuse-db`` too, so that it is kept when that first test session ends.
     """
     import psycopg
 
@@ -281,7 +282,17 @@ def fresh_test_database() -> None:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
     subprocess.run(
-        [sys.executable, "-m", "pytest", "--create-db", "-q", "-p", "no:cacheprovider", CREATES_DB],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--create-db",
+            "--reuse-db",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            CREATES_DB,
+        ],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -292,6 +303,9 @@ def run_mutmut(
     modules: list[str], *, keep: bool, max_children: int, survivors_only: bool = False
 ) -> None:
     fresh_test_database()
+    # The database is fresh: every mutant's tests use it as it is (conftest.py's
+    # django_db_setup), rather than checking the migrations again each time.
+    os.environ["LIAOTU_TEST_DB_READY"] = "1"
     earlier = verdicts()
     import mutmut.__main__ as mutmut_main
     from mutmut.configuration import config

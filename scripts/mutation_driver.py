@@ -329,22 +329,29 @@ def run_mutmut(
 
 
 # -- report --------------------------------------------------------------------------------------
-def documented_equivalents() -> dict[str, str]:
-    """Mutant id -> reason, from the table in scripts/mutation-survivors.md."""
+def documented() -> tuple[dict[str, str], dict[str, str]]:
+    """Two tables of scripts/mutation-survivors.md, mutant id -> reason: the equivalent
+    mutants (left out of the score), then, under the heading "Harmless survivors", those that
+    change the program in a way that does not matter (counted as survivors all the same)."""
+    equivalent: dict[str, str] = {}
+    harmless: dict[str, str] = {}
     if not SURVIVORS_FILE.exists():
-        return {}
-    found = {}
+        return equivalent, harmless
+    table = equivalent
     for line in SURVIVORS_FILE.read_text().splitlines():
+        if line.startswith("#") and "harmless" in line.lower():
+            table = harmless
         cells = [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]
         if len(cells) >= 3 and "__mutmut_" in cells[0]:
-            found[cells[0]] = cells[2]
-    return found
+            table[cells[0]] = cells[2]
+    return equivalent, harmless
 
 
 def report(modules: list[str]) -> float:
-    equivalents = documented_equivalents()
+    equivalents, harmless = documented()
     rows = []
     survivors: list[tuple[str, str]] = []
+    stale: list[str] = []
     totals = Counter()
     for module in modules:
         path = meta_path(module)
@@ -363,7 +370,9 @@ def report(modules: list[str]) -> float:
             count["total"] += 1
             if exit_code in KILLED:
                 count["killed"] += 1
-            elif key in equivalents:
+                if key in equivalents or key in harmless:
+                    stale.append(key)  # killed now: the entry names another change
+            elif key in equivalents and exit_code in SURVIVED:
                 count["equivalent"] += 1
             else:
                 status = (
@@ -375,8 +384,12 @@ def report(modules: list[str]) -> float:
                     if exit_code in (None, SKIPPED)
                     else f"exit {exit_code}"
                 )
+                if exit_code in SURVIVED and key in harmless:
+                    status = "harmless: " + harmless[key]
                 count["survived" if exit_code in SURVIVED else "other"] += 1
                 survivors.append((key, status))
+        documented_here = {key for key in (*equivalents, *harmless) if module_of(key) == module}
+        stale += sorted(documented_here - set(results))  # no such mutant any more
         totals.update(count)
         rows.append((module, count))
     rows.append(("total", totals))
@@ -408,7 +421,7 @@ def report(modules: list[str]) -> float:
     print()
     print("mutants: in scope and run; other: no covering test, not run, or an unusual exit;")
     print("equiv.: documented in scripts/mutation-survivors.md; wording: only a message text")
-    print("changes (not run, not scored).")
+    print("changes (not run, not scored). Harmless survivors count as survivors.")
     print()
     if survivors:
         print(f"Surviving mutants ({len(survivors)}); see one with: .venv/bin/mutmut show <id>")
@@ -416,6 +429,11 @@ def report(modules: list[str]) -> float:
             print(f"  {key}  [{status}]")
     else:
         print("No surviving mutants outside the documented equivalents.")
+    if stale:
+        print()
+        print("Listed in scripts/mutation-survivors.md but killed or gone (renumbered?):")
+        for key in stale:
+            print(f"  {key}")
     return score(totals)
 
 

@@ -106,10 +106,12 @@ def test_list_records_pages_with_resumption_tokens(schema, records, monkeypatch)
     seen: list[str] = []
     document = _get(schema, verb="ListRecords", metadataPrefix="oai_dc")
     while True:
-        seen += _ids(document)
         token = document.find(f".//{{{oai.OAI}}}resumptionToken")
         assert token is not None
         assert token.get("completeListSize") == "9"
+        # The cursor is the position of this page's first record in the whole list.
+        assert token.get("cursor") == str(len(seen))
+        seen += _ids(document)
         if not token.text:
             break
         document = _get(schema, verb="ListRecords", resumptionToken=token.text)
@@ -443,6 +445,30 @@ def test_protocol_errors_explain_themselves_to_the_harvester(schema, records):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "code", "message"),
+    [
+        ("verb=Identify&verb=Identify", "badVerb", "The verb argument must not be repeated."),
+        ("", "badVerb", "Illegal or missing verb."),
+        ("verb=Dance", "badVerb", "Illegal or missing verb."),
+        ("verb=ListSets&set=a&set=a", "badArgument", "Arguments must not be repeated."),
+        ("verb=ListRecords&resumptionToken=x&metadataPrefix=oai_dc", "badArgument",
+         "resumptionToken is an exclusive argument."),
+        ("verb=ListIdentifiers&resumptionToken=x&set=a", "badArgument",
+         "resumptionToken is an exclusive argument."),
+        ("verb=Identify&extra=1&more=2", "badArgument", "Illegal arguments: extra, more"),
+        ("verb=GetRecord", "badArgument", "Missing arguments: identifier, metadataPrefix"),
+    ],
+)  # fmt: skip
+def test_argument_errors_name_what_is_wrong(schema, records, query, code, message):
+    """Each of the protocol's argument checks answers with its code and its own message,
+    and a resumption token with any other argument is refused, not half-honoured."""
+    document = _get(schema, query)
+    assert _error(document) == code
+    assert _message(document) == message
+
+
+@pytest.mark.django_db
 def test_an_identifier_must_carry_this_repositorys_prefix(schema, records):
     made, _ = records
     prefix = f"oai:{oai.repository_identifier()}:interview/"
@@ -496,3 +522,55 @@ def test_the_feed_keeps_its_default_namespace_after_an_ohms_export(records, sche
     assert f"interview/{made[0].pk}</identifier>" in body
     exported = ohms.export_record(made[0], public=True).decode()
     assert "<ROOT xmlns=" in exported and "ns0:" not in exported
+
+
+# --- The harvest list: a total order, and the same queries for any number of records -----------
+
+
+def _harvest(n: int, *, start: int = 0) -> list:
+    from oral_history.models import Place, Subject
+
+    made = []
+    for i in range(start, start + n):
+        interview = InterviewFactory(collection=CollectionFactory(slug=f"c{i}", name=f"集{i}"))
+        interview.subjects.add(Subject.objects.create(name=f"主题{i}", slug=f"s{i}"))
+        interview.places.add(
+            Place.objects.create(name=f"地点{i}", latitude="41.8", longitude="123.4")
+        )
+        made.append(interview)
+    return made
+
+
+@pytest.mark.django_db
+def test_records_changed_at_the_same_moment_are_listed_in_a_fixed_order():
+    """Pages are cut by position, so records that share a change time must still come in one
+    order: by their id. (The first record is rewritten last, so the table's own order puts it
+    at the end.)"""
+    from oral_history.models import Interview
+
+    made = _harvest(4)
+    moment = timezone.now()
+    Interview.objects.filter(pk__in=[i.pk for i in made]).update(updated_at=moment)
+    Interview.objects.filter(pk=made[0].pk).update(updated_at=moment)
+    document = _get(None, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    assert _ids(document) == [_oai_id(i) for i in sorted(made, key=lambda i: i.pk)]
+
+
+@pytest.mark.django_db
+def test_list_records_costs_the_same_queries_for_two_records_as_for_six(schema):
+    """Narrators, subjects, places and the collection of every record are read together, not
+    once per record."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            document = _get(schema, verb="ListRecords", metadataPrefix="oai_dc")
+        assert _error(document) is None
+        return len(captured)
+
+    _harvest(2)
+    queries()  # the first request of a test also reads what stays cached afterwards
+    two = queries()
+    _harvest(4, start=2)
+    assert queries() == two

@@ -3,13 +3,19 @@
 Python's ``json`` module recurses once per nested array or object, so 5,000 nested brackets in
 10 KB raise ``RecursionError`` (a 500). Every endpoint that accepts JSON reads it here instead,
 and a malformed, too large or too deep body becomes a ``ValidationError`` with a stable code
-(``json_invalid``, ``json_too_large``, ``json_too_deep``, ``json_not_object``) that the caller
-turns into its usual 400 shape.
+(``json_invalid``, ``json_too_large``, ``json_too_deep``, ``json_not_object``,
+``json_bad_character``) that the caller turns into its usual 400 shape.
+
+Two things Python's parser accepts are refused too, because PostgreSQL cannot store them and
+the write would fail half-way as a 500: ``NaN`` and ``Infinity`` (not JSON at all, by RFC 8259),
+and strings holding a NUL character or half of a UTF-16 surrogate pair (``"\\u0000"``,
+``"\\ud800"``), which ``jsonb`` and ``text`` columns refuse.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +24,7 @@ from django.utils.translation import gettext as _
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JSONBodyError(ValidationError):
@@ -55,6 +62,21 @@ def _depth_exceeds(text: str, limit: int) -> bool:
     return False
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity, -Infinity
+
+
+def _storable(value: Any) -> bool:
+    """No string (key or value) holds a NUL or a lone surrogate. Depth is already limited."""
+    if isinstance(value, str):
+        return "\x00" not in value and not _SURROGATE.search(value)
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True
+
+
 def too_large(max_bytes: int = MAX_BYTES) -> JSONBodyError:
     return JSONBodyError(
         _("The request body is larger than %(kb)d KB.") % {"kb": max_bytes // 1024},
@@ -83,9 +105,15 @@ def parse(
             code="json_too_deep",
         )
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError) as error:
         raise _invalid() from error
+    if not _storable(value):
+        raise JSONBodyError(
+            _("The request body contains a character that cannot be stored (NUL or a lone "
+              "surrogate)."),
+            code="json_bad_character",
+        )  # fmt: skip
     if require_object and not isinstance(value, dict):
         raise JSONBodyError(_("The request body must be a JSON object."), code="json_not_object")
     return value

@@ -168,3 +168,19 @@ def _favicon_bytes() -> bytes:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the page links to; pages also link the SVG."""
     return HttpResponse(_favicon_bytes(), content_type="image/vnd.microsoft.icon")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused security check (the form or page was open too long, cookies are off, or the
+    request came from elsewhere), in the site's own words and layout; JSON for JSON callers.
+    ``reason`` is Django's English diagnosis: it stays in the log, not on the page."""
+    message = _(
+        "The page was open too long or your browser did not send its security cookie. "
+        "Reload the page and try again; if it keeps happening, allow cookies for this site."
+    )
+    wants_json = request.content_type == "application/json" or "json" in request.headers.get(
+        "Accept", ""
+    )
+    if wants_json:
+        return JsonResponse({"error": message, "code": "csrf_failed"}, status=403)
+    return render(request, "403_csrf.html", {"message": message}, status=403)

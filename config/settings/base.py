@@ -27,6 +27,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default=INSECURE_SECRET_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# A refused CSRF check in the site's own words and layout (JSON for JSON callers).
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Origin for every uploaded or package-supplied byte; another host name than the site (README).

@@ -23,12 +23,30 @@ DEEP_OBJECT = b'{"a":' * 5000 + b"1" + b"}" * 5000
         (b"\xff\xfe{}", "json_invalid"),
         (b"[1, 2]", "json_not_object"),
         (b"NaN-ish", "json_invalid"),
+        # Python's parser takes these; PostgreSQL refuses to store them (a 500 half-way).
+        (b'{"a": NaN}', "json_invalid"),
+        (b'{"a": [1, Infinity]}', "json_invalid"),
+        (b'{"a": {"b": -Infinity}}', "json_invalid"),
+        (b'{"a": "x\\u0000y"}', "json_bad_character"),
+        (b'{"\\u0000": 1}', "json_bad_character"),
+        (b'{"a": [["\\u0000"]]}', "json_bad_character"),
+        (b'{"a": "\\ud800"}', "json_bad_character"),
+        (b'{"a": {"\\udfff": 1}}', "json_bad_character"),
     ],
 )
 def test_hostile_bodies_are_refused_with_a_stable_code(body, code):
     with pytest.raises(jsonbody.JSONBodyError) as caught:
         jsonbody.parse(body)
     assert caught.value.code == code
+
+
+def test_characters_that_only_look_dangerous_are_kept():
+    """An escaped backslash before u0000 is text, and a surrogate pair is one character."""
+    assert jsonbody.parse(b'{"a": "\\\\u0000", "b": "\\ud83d\\ude00", "c": 1e308}') == {
+        "a": "\\u0000",
+        "b": "\U0001f600",
+        "c": 1e308,
+    }
 
 
 def test_the_depth_limit_is_exact():
@@ -63,7 +81,12 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT, b"{not json"])
+@pytest.mark.parametrize(
+    "body",
+    [DEEP, DEEP_OBJECT, b"{not json", b'{"kind": "media", "data": {"ranges": [[NaN, Infinity]]}}',
+     b'{"content": "x", "statement": {"result": {"score": {"scaled": NaN}}}}',
+     b'{"kind": "view", "data": {"a": "\\u0000"}}'],
+)  # fmt: skip
 @pytest.mark.parametrize(
     "url", ["/api/v1/me/progress/", "/api/v1/me/bookings/", "/learning/h5p/statements/"]
 )

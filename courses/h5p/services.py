@@ -9,6 +9,7 @@ rows are written in one transaction after the files, and files of a failed insta
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import BinaryIO
 
@@ -18,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import jsonbody
 from media.services import storage_for
 
 from ..models import H5PContent, H5PLibrary, H5PState, LessonPage, XAPIStatement
@@ -32,6 +34,8 @@ SCORING_VERBS = {
 }
 MAX_STATEMENT_BYTES = 64 * 1024
 MAX_STATE_BYTES = 256 * 1024
+#: H5P's data types ("state", or a content type's own name): letters, digits, - and _.
+STATE_TYPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def library_key(folder: str, path: str) -> str:
@@ -180,6 +184,12 @@ def record_statement(
     verb = statement.get("verb", {}).get("id") if isinstance(statement.get("verb"), dict) else None
     if not isinstance(verb, str) or not verb.startswith(("http://", "https://")):
         raise ValidationError(_("The statement has no verb."))
+    scaled = _scaled(statement)
+    if scaled is not None and not -1.0 <= scaled <= 1.0:
+        # xAPI: a scaled score lies in [-1, 1], a raw score between min and max.
+        raise ValidationError(
+            _("The statement's score is out of range."), code="h5p_score_out_of_range"
+        )
     try:
         statement_id = uuid.UUID(str(statement.get("id") or uuid.uuid4()))
     except ValueError as error:
@@ -211,22 +221,37 @@ def record_statement(
     context = statement.get("context") or {}
     activities = context.get("contextActivities") if isinstance(context, dict) else None
     is_root = not (isinstance(activities, dict) and activities.get("parent"))
-    scaled = _scaled(statement)
     if lesson is not None and is_root and verb in SCORING_VERBS and scaled is not None:
         learning.record_score(user=user, lesson=lesson, scaled=max(0.0, min(1.0, scaled)))
     return stored, True
 
 
+def check_state_key(*, data_type: str, sub_content_id: int) -> None:
+    """The address of a saved state comes from the request path: a data type H5P could have
+    named and a sub-content id that fits its column, or a refusal (never a database error)."""
+    if not STATE_TYPE.fullmatch(data_type) or not 0 <= sub_content_id < 2**31:
+        raise ValidationError(_("The saved state is not valid."), code="h5p_state_invalid")
+
+
 def save_state(
     *, user: User, content: H5PContent, data_type: str, sub_content_id: int, data: str
 ) -> None:
-    if len(data.encode()) > MAX_STATE_BYTES:
-        raise ValidationError(_("The saved state is too large."))
+    """H5P's saved state is the JSON text its player wrote: it is read like any JSON body
+    (size, depth, characters PostgreSQL cannot store) before it is kept and handed back."""
+    if len(data.encode("utf-8", "surrogatepass")) > MAX_STATE_BYTES:
+        raise ValidationError(_("The saved state is too large."), code="h5p_state_too_large")
+    check_state_key(data_type=data_type, sub_content_id=sub_content_id)
     if data in ("", "0"):  # H5P sends 0 to delete its state
         H5PState.objects.filter(
             user=user, content=content, data_type=data_type, sub_content_id=sub_content_id
         ).delete()
         return
+    try:
+        jsonbody.parse(data, max_bytes=MAX_STATE_BYTES, require_object=False)
+    except jsonbody.JSONBodyError as error:
+        raise ValidationError(
+            _("The saved state is not valid."), code="h5p_state_invalid"
+        ) from error
     H5PState.objects.update_or_create(
         user=user,
         content=content,

@@ -318,6 +318,10 @@ def statements(request: HttpRequest) -> JsonResponse:
 def state(request: HttpRequest, content_id, data_type: str, sub_content_id: int) -> JsonResponse:
     """H5P's contentUserData: the learner's unfinished activity, saved and restored."""
     content = get_object_or_404(H5PContent.objects.playable(), pk=content_id)
+    try:
+        services.check_state_key(data_type=data_type, sub_content_id=sub_content_id)
+    except ValidationError as error:
+        return JsonResponse({"success": False, "message": " ".join(error.messages)}, status=400)
     if request.method == "GET":
         saved = H5PState.objects.filter(
             user=request.user, content=content, data_type=data_type, sub_content_id=sub_content_id

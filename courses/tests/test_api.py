@@ -187,3 +187,23 @@ def test_list_queries_do_not_grow_with_the_list(client, user, url):
     for item in more:
         services.enrol(user=user, course=item)
     assert queries() == few
+
+
+@pytest.mark.parametrize(
+    "data",
+    ['{"a": NaN}', '{"ranges": [[NaN, Infinity]]}', '{"a": "\\u0000"}', '{"a": "\\udc00"}'],
+)
+def test_progress_the_database_cannot_store_is_a_400_not_a_500(client, user, data):
+    """NaN, Infinity, NUL and lone surrogates reached PostgreSQL and failed there (a 500)."""
+    from courses.models import ProgressEvent
+
+    first, _second = lessons_of(course())
+    client.force_login(user)
+    body = (
+        '{"events": [{"id": "%s", "lesson": %d, "kind": "view", "data": %s}]}'
+        % (uuid.uuid4(), first.pk, data)
+    )
+    response = client.post("/api/v1/me/progress/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert not ProgressEvent.objects.exists()

@@ -208,7 +208,14 @@ def test_a_content_file_that_is_not_what_its_extension_says_is_refused(name, dat
 def test_every_json_file_is_parsed_and_a_broken_one_is_named(name, data, code):
     error = refused(changed({name: data}))
     assert error.code == code
-    assert name in " ".join(error.messages)
+    [message] = error.messages
+    assert message.startswith(f"{name} ")
+
+
+def test_a_json_file_beside_h5p_json_is_parsed_too():
+    error = refused(changed({"metadata.json": "{broken"}))
+    assert error.code == "invalid_json"
+    assert error.messages[0].startswith("metadata.json is not valid JSON: ")
 
 
 # --- What a library may hold -------------------------------------------------------------------
@@ -403,7 +410,10 @@ def test_a_truncated_archive_is_refused():
 
 @pytest.mark.parametrize("name", ["content/link.json", f"{FOLDER}/link.js"])
 def test_symlinks_are_refused(name):
-    assert refused(pk.with_symlink(name)).code == "symlink"
+    error = refused(pk.with_symlink(name))
+    assert (error.code, error.messages) == (
+        "symlink", [f"The package contains a symbolic link: {name}"]
+    )
 
 
 def test_a_zip_bomb_is_stopped_by_the_bytes_really_read(monkeypatch):
@@ -420,7 +430,43 @@ def test_a_zip_bomb_is_stopped_by_the_bytes_really_read(monkeypatch):
 
 
 def test_a_zip_that_lies_about_its_sizes_is_refused():
-    assert refused(io.BytesIO(pk.lying_sizes())).code == "damaged"
+    error = refused(io.BytesIO(pk.lying_sizes()))
+    assert error.code == "damaged"
+    assert error.messages == ["The archive is damaged: content/zeros.txt"]
+
+
+def test_size_refusals_say_the_limit_in_megabytes(monkeypatch):
+    monkeypatch.setattr(package, "MAX_FILE_BYTES", 3 * 2**20)
+    assert refused(io.BytesIO(pk.bomb())).messages == [
+        "A file in the package is larger than 3 MB: content/zeros.txt"
+    ]
+    monkeypatch.setattr(package, "MAX_FILE_BYTES", 64 * 2**20)
+    monkeypatch.setattr(package, "MAX_TOTAL_BYTES", 3 * 2**20)
+    assert refused(io.BytesIO(pk.bomb())).messages == ["The package unpacks to more than 3 MB."]
+
+
+def test_the_whole_package_limit_is_exact(monkeypatch):
+    total = sum(len(data) for data in pk.entries().values())
+    monkeypatch.setattr(package, "MAX_TOTAL_BYTES", total)
+    package.read(pk.valid())
+    monkeypatch.setattr(package, "MAX_TOTAL_BYTES", total - 1)
+    assert refused(pk.valid()).code == "package_too_large"
+
+
+def test_a_zip_bomb_is_refused_without_unpacking_it_into_memory(monkeypatch):
+    """Entries are read in chunks and counted as they come: a 32 MB bomb under a 1 MB limit
+    never holds much more than the limit in memory."""
+    import tracemalloc
+
+    monkeypatch.setattr(package, "MAX_FILE_BYTES", 2**20)
+    source = io.BytesIO(pk.bomb(32))
+    tracemalloc.start()
+    try:
+        assert refused(source).code == "file_too_large"
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
 
 
 def test_too_many_entries_are_refused(monkeypatch):
@@ -434,6 +480,25 @@ def test_dot_and_underscore_entries_are_skipped():
         changed({"__MACOSX/._h5p.json": "junk", ".DS_Store": "junk", "content/.hidden.php": "<?"})
     )
     assert ".hidden.php" not in checked.content_files
+
+
+def test_entries_whose_name_starts_with_an_underscore_are_skipped():
+    checked = package.read(changed({"_notes/todo.php": "<?", "content/_draft.php": "<?"}))
+    assert "_draft.php" not in checked.content_files
+
+
+def test_a_file_longer_than_one_read_comes_out_whole():
+    """Entries are read in chunks of 64 KiB: a longer file must be the same bytes after."""
+    text = "".join(f"第{n}行。\n" for n in range(30000)).encode()
+    assert len(text) > 3 * package.CHUNK
+    checked = package.read(changed({"content/data/long.txt": text}))
+    assert checked.content_files["data/long.txt"] == text
+
+
+def test_a_skipped_entry_first_in_the_archive_does_not_end_the_reading():
+    """macOS puts __MACOSX/ and .DS_Store wherever it likes, the first entry included."""
+    checked = package.read(pk.make({".DS_Store": "junk", **pk.entries()}))
+    assert checked.main_library == "H5P.LiaotuChoice"
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -678,3 +743,85 @@ def test_the_library_is_read_with_its_title_kind_and_dependencies():
     plain = package.read(pk.valid()).libraries[FOLDER]
     assert plain.title == build.library_json()["title"]
     assert plain.runnable is bool(build.library_json()["runnable"]) is True
+
+
+# --- The package as a whole: its refusals, word for word --------------------------------------
+
+PACKAGE_REFUSALS = {
+    "a path leaving the package": (
+        {"content/../../evil.json": "{}"}, (), "path_traversal",
+        "The package contains a path leaving its folder: content/../../evil.json"),
+    "drive letter in lower case": (
+        {"c:/evil.json": "{}"}, (), "absolute_path",
+        "The package contains an absolute path: c:/evil.json"),
+    "a web page beside h5p.json": (
+        {"evil.html": "<script>alert(1)</script>"}, (), "file_type_not_allowed",
+        "File type not allowed: evil.html"),
+    "an SVG in content": (
+        {"content/images/logo.svg": b'<svg xmlns="http://www.w3.org/2000/svg"/>'}, (), "file_type_not_allowed",
+        "SVG files are not allowed in content: content/images/logo.svg"),
+    "a web page behind an image's extension": (
+        {"content/images/photo.png.html": pk.image("PNG")}, (), "file_type_not_allowed",
+        "File type not allowed: content/images/photo.png.html"),
+    "no h5p.json": (
+        {}, ("h5p.json",), "missing_h5p_json", "The package has no h5p.json."),
+    "no content.json": (
+        {}, ("content/content.json",), "missing_content_json",
+        "The package has no content/content.json."),
+    "h5p.json lacking fields": (
+        {"h5p.json": json.dumps({"title": "x", "language": "en", "mainLibrary": "X"})}, (),
+        "h5p_json_incomplete", "h5p.json lacks embedTypes, preloadedDependencies."),
+    "h5p.json needing a newer core": (
+        {"h5p.json": pk.h5p_json(coreApi={"majorVersion": 1, "minorVersion": 99})}, (),
+        "unsupported_core_api",
+        "h5p.json needs H5P core 1.99; our player supports up to 1.28. "
+        "Use an older version of this content type."),
+    "h5p.json with a malformed dependency": (
+        {"h5p.json": pk.h5p_json(preloadedDependencies=[{"machineName": "X"}])}, (),
+        "malformed_dependency", "h5p.json has a malformed dependency."),
+    "h5p.json needing a library it does not carry": (
+        {"h5p.json": pk.h5p_json(preloadedDependencies=[
+            {"machineName": "H5P.JoubelUI", "majorVersion": 1, "minorVersion": 3}])}, (),
+        "missing_dependency",
+        "h5p.json needs the library H5P.JoubelUI 1.3, which is neither in the package nor "
+        "installed."),
+    "a library needing a library nobody carries": (
+        {LIB: library_json(preloadedDependencies=[
+            {"machineName": "H5P.JoubelUI", "majorVersion": 1, "minorVersion": 3}])}, (),
+        "missing_dependency",
+        f"{FOLDER} needs the library H5P.JoubelUI 1.3, which is neither in the package nor "
+        "installed."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(PACKAGE_REFUSALS))
+def test_each_package_refusal_has_its_code_and_says_what_is_wrong(case):
+    extra, drop, code, message = PACKAGE_REFUSALS[case]
+    error = refused(changed(extra, drop))
+    assert (error.code, error.messages) == (code, [message])
+
+
+def test_a_file_that_is_not_a_zip_is_told_so():
+    assert refused(io.BytesIO(b"not a zip")).messages == [
+        "The file is not a zip archive, so it is not an H5P package."
+    ]
+
+
+def test_a_file_beside_h5p_json_of_an_allowed_type_is_accepted():
+    package.read(changed({"README.txt": "Made at the library."}))
+
+
+def test_the_extension_is_what_follows_the_last_dot():
+    checked = package.read(changed({"content/images/photo.2024.png": pk.image("PNG")}))
+    assert "images/photo.2024.png" in checked.content_files
+
+
+def test_the_number_of_entries_is_limited_exactly(monkeypatch):
+    count = len(pk.entries())
+    monkeypatch.setattr(package, "MAX_ENTRIES", count)
+    package.read(pk.valid())
+    monkeypatch.setattr(package, "MAX_ENTRIES", count - 1)
+    error = refused(pk.valid())
+    assert (error.code, error.messages) == (
+        "too_many_files", [f"The package has more than {count - 1} files."]
+    )

@@ -6,6 +6,7 @@ our own H5P.LiaotuChoice, built in code (h5p_packages), so nothing here needs ..
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 import uuid
 
 import pytest
@@ -199,3 +200,61 @@ def test_the_admin_installs_packages_and_refuses_bad_ones_with_the_reason():
     assert response.status_code == 200
     assert "liaotu-choice.js" in response.content.decode()
     assert H5PContent.objects.count() == 1
+
+
+@pytest.mark.parametrize("scaled", [5.0, 1.0001, -1.5])
+def test_a_score_outside_xapis_range_is_refused_and_nothing_stored(content, lesson, scaled):
+    user = UserFactory()
+    client = Client()
+    client.force_login(user)
+    response = post(client, content, statement(scaled=scaled), lesson)
+    assert response.status_code == 400
+    assert "error" in response.json()
+    assert not XAPIStatement.objects.exists()
+    assert not LessonProgress.objects.filter(user=user, completed_at__isnull=False).exists()
+
+
+def test_a_raw_score_above_its_maximum_is_refused(content, lesson):
+    body = statement()
+    body["result"]["score"] = {"raw": 3, "min": 0, "max": 2}
+    client = Client()
+    client.force_login(UserFactory())
+    assert post(client, content, body, lesson).status_code == 400
+    assert not XAPIStatement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "\x00abc",  # a NUL byte, which no text column stores
+        '{"a": "\\u0000"}',
+        '{"a": "\\ud800"}',
+        '{"a": NaN}',
+        "[" * 5000 + "]" * 5000,
+        "not json",
+    ],
+)
+def test_a_saved_state_is_json_the_database_can_keep(content, data):
+    """The state is handed back to the player on the next visit: only sane JSON is kept."""
+    user = UserFactory()
+    client = Client()
+    client.force_login(user)
+    url = reverse("courses:h5p-state", args=[content.pk, "state", 0])
+    response = client.post(url, {"data": data})
+    assert response.status_code == 400
+    assert response.json()["success"] is False
+    assert not H5PState.objects.filter(user=user).exists()
+
+
+@pytest.mark.parametrize(
+    ("data_type", "sub_content_id"), [("st\x00ate", 0), ("a" * 65, 0), ("state", 2**31)]
+)
+def test_a_state_address_that_no_player_uses_is_refused(content, data_type, sub_content_id):
+    client = Client()
+    client.force_login(UserFactory())
+    url = reverse("courses:h5p-state", args=[content.pk, "state", 0]).replace(
+        "/state/0", f"/{quote(data_type)}/{sub_content_id}"
+    )
+    assert client.get(url).status_code == 400
+    assert client.post(url, {"data": '{"answer": true}'}).status_code == 400
+    assert not H5PState.objects.exists()

@@ -199,10 +199,8 @@ def test_progress_the_database_cannot_store_is_a_400_not_a_500(client, user, dat
 
     first, _second = lessons_of(course())
     client.force_login(user)
-    body = (
-        '{"events": [{"id": "%s", "lesson": %d, "kind": "view", "data": %s}]}'
-        % (uuid.uuid4(), first.pk, data)
-    )
+    event = f'{{"id": "{uuid.uuid4()}", "lesson": {first.pk}, "kind": "view", "data": {data}}}'
+    body = f'{{"events": [{event}]}}'
     response = client.post("/api/v1/me/progress/", body, content_type="application/json")
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("application/problem+json")

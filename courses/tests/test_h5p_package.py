@@ -412,7 +412,8 @@ def test_a_truncated_archive_is_refused():
 def test_symlinks_are_refused(name):
     error = refused(pk.with_symlink(name))
     assert (error.code, error.messages) == (
-        "symlink", [f"The package contains a symbolic link: {name}"]
+        "symlink",
+        [f"The package contains a symbolic link: {name}"],
     )
 
 
@@ -758,7 +759,8 @@ PACKAGE_REFUSALS = {
         {"evil.html": "<script>alert(1)</script>"}, (), "file_type_not_allowed",
         "File type not allowed: evil.html"),
     "an SVG in content": (
-        {"content/images/logo.svg": b'<svg xmlns="http://www.w3.org/2000/svg"/>'}, (), "file_type_not_allowed",
+        {"content/images/logo.svg": b'<svg xmlns="http://www.w3.org/2000/svg"/>'}, (),
+        "file_type_not_allowed",
         "SVG files are not allowed in content: content/images/logo.svg"),
     "a web page behind an image's extension": (
         {"content/images/photo.png.html": pk.image("PNG")}, (), "file_type_not_allowed",
@@ -823,5 +825,6 @@ def test_the_number_of_entries_is_limited_exactly(monkeypatch):
     monkeypatch.setattr(package, "MAX_ENTRIES", count - 1)
     error = refused(pk.valid())
     assert (error.code, error.messages) == (
-        "too_many_files", [f"The package has more than {count - 1} files."]
+        "too_many_files",
+        [f"The package has more than {count - 1} files."],
     )

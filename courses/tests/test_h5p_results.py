@@ -6,8 +6,8 @@ our own H5P.LiaotuChoice, built in code (h5p_packages), so nothing here needs ..
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 import uuid
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache

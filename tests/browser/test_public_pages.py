@@ -76,3 +76,21 @@ def test_sign_up_flow_in_the_browser(demo_site, page):
     page.wait_for_url("**/accounts/profile/")
     assert page.locator("h1").inner_text() == "我的资料"
     assert page.get_by_label("显示名称").input_value() == "刘芳"
+
+
+def test_a_sign_in_form_left_open_too_long_gets_the_sites_own_page(demo_site, page):
+    """The CSRF cookie is gone (a long pause, cleared cookies): the refusal is the site's page,
+    readable on a phone, in Chinese, and its link brings the form back."""
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto("/accounts/login/")
+    page.context.clear_cookies()
+    page.get_by_label("电子邮箱").fill("reader@demo.liaotu.cn")
+    page.get_by_label("密码", exact=False).first.fill("Liaotu-demo-2026")
+    page.get_by_role("button", name="登录").last.click()
+    assert page.locator("h1").inner_text() == "请重试"
+    assert "页面打开时间过长" in page.locator("main").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert axe_violations(page) == []
+    page.screenshot(path="var/screens/csrf-refused-375.png")
+    page.get_by_role("link", name="刷新此页面").click()
+    assert page.get_by_label("电子邮箱").count() == 1

@@ -175,7 +175,10 @@ def test_a_finished_upload_takes_no_more_data(user, status, s3_endpoint):
 def test_on_s3_every_chunk_but_the_last_has_at_least_5_mib(user, backend):
     data = wav_bytes(5 * MiB + 10)
     upload = uploads.create_upload(user=user, filename="a.wav", length=len(data))
-    assert refusal(chunk, upload, user, 0, data[: 5 * MiB - 1]).status == 400
+    with translation.override("en"):
+        short = refusal(chunk, upload, user, 0, data[: 5 * MiB - 1])
+    assert short.status == 400
+    assert str(short) == "Chunks must be at least 5 MB, except the last one."
     assert chunk(upload, user, 0, data[: 5 * MiB]).offset == 5 * MiB
     assert chunk(upload, user, 5 * MiB, data[5 * MiB :]).status == UploadStatus.COMPLETE
 
@@ -230,12 +233,13 @@ def test_bytes_in_use_are_kept_files_and_uploads_still_receiving(user, other_use
         owner=other_user, key="k2", content_type="audio/wav", size=7, sha256=""
     )
     receiving = uploads.create_upload(user=user, filename="a.wav", length=300)
+    uploads.create_upload(user=other_user, filename="c.wav", length=50)  # not this reader's
     failed = uploads.create_upload(user=user, filename="b.wav", length=20)
     Upload.objects.filter(pk=failed.pk).update(status=UploadStatus.FAILED)
     assert uploads.bytes_in_use(user=user) == 1300
     Upload.objects.filter(pk=receiving.pk).update(status=UploadStatus.CANCELLED)
     assert uploads.bytes_in_use(user=user) == 1000
-    assert uploads.bytes_in_use(user=other_user) == 7
+    assert uploads.bytes_in_use(user=other_user) == 57
 
 
 @pytest.mark.django_db
@@ -270,3 +274,116 @@ def test_disk_sink_never_reads_past_the_length_across_several_reads(user, backen
     sink = uploads.sink_for(upload)
     assert sink.write(offset=0, stream=io.BytesIO(b"0123456789EXTRA"), length=10) == 10
     assert sink.path.read_bytes() == b"0123456789"
+
+
+def test_reading_nothing_from_a_prefixed_stream_takes_nothing():
+    stream = uploads.PrefixedStream(b"HEAD", io.BytesIO(b"rest"))
+    assert stream.read(0) == b""
+    assert stream.read() == b"HEADrest"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("backend", ["disk"], indirect=True)
+def test_a_last_chunk_of_one_byte_is_taken_and_an_empty_one_refused(user, backend):
+    data = wav_bytes(100)
+    upload = uploads.create_upload(user=user, filename="a.wav", length=len(data))
+    chunk(upload, user, 0, data[:99])
+    assert refusal(chunk, upload, user, 99, b"").status == 400
+    assert chunk(upload, user, 99, data[99:]).status == UploadStatus.COMPLETE
+    assert received(upload) == data
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("backend", ["disk"], indirect=True)
+def test_a_binary_stl_is_known_by_its_announced_length(user, backend):
+    """A binary STL has no magic number: its size (84 + 50 per triangle) is the proof, so the
+    first chunk is judged with the length the upload announced."""
+    from media.tests import samples
+
+    data = samples.stl_binary()
+    upload = uploads.create_upload(user=user, filename="cube.stl", length=len(data))
+    assert chunk(upload, user, 0, data[:200]).format == "stl"
+
+
+@pytest.mark.django_db
+def test_each_refusal_of_a_chunk_says_why(user, other_user, s3_endpoint):
+    from media import sniff
+
+    with translation.override("en"):
+        upload = uploads.create_upload(user=user, filename="a.wav", length=100)
+        assert str(refusal(chunk, upload, other_user, 0, wav_bytes(100))) == "No such upload."
+        assert str(refusal(chunk, upload, user, 5, b"x")) == "The upload continues at byte 0."
+        assert str(refusal(chunk, upload, user, 0, b"", length=0)) == (
+            "The chunk does not fit the announced file size."
+        )
+        page = b"<!doctype html><script>alert(1)</script>" + b" " * 60
+        with pytest.raises(sniff.UnsupportedFile) as expected:
+            sniff.sniff_head(page, total_size=len(page))
+        spoofed = uploads.create_upload(user=user, filename="b.wav", length=len(page))
+        refused = refusal(chunk, spoofed, user, 0, page)
+        assert (refused.status, str(refused)) == (415, str(expected.value))
+        spoofed.refresh_from_db()
+        assert spoofed.failure_reason == str(expected.value)
+        # A finished upload says why it finished, or that it takes no more data.
+        assert str(refusal(chunk, spoofed, user, 0, page)) == str(expected.value)
+        Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.CANCELLED)
+        assert str(refusal(chunk, upload, user, 0, wav_bytes(100))) == (
+            "This upload is no longer accepting data."
+        )
+
+
+@pytest.mark.django_db
+def test_a_chunk_for_an_upload_another_request_is_writing_is_refused_at_once(
+    user, s3_endpoint, monkeypatch
+):
+    """Two PATCHes of one upload at once: the second does not queue behind the first's row
+    lock (``nowait``), it is told the upload is busy (423). The database's refusal to lock is
+    simulated here; test_uploads.py has no second connection in a rolled-back test."""
+    from django.db import OperationalError
+
+    upload = uploads.create_upload(user=user, filename="a.wav", length=100)
+    asked: dict = {}
+
+    class Locked:
+        def filter(self, **_filters):
+            return self
+
+        def get(self, **_lookup):
+            raise OperationalError("could not obtain lock on row in relation media_upload")
+
+    def select_for_update(**options):
+        asked.update(options)
+        return Locked()
+
+    monkeypatch.setattr(Upload.objects, "select_for_update", select_for_update)
+    with translation.override("en"):
+        busy = refusal(chunk, upload, user, 0, wav_bytes(100))
+    assert asked == {"nowait": True}
+    assert (busy.status, str(busy)) == (
+        423,
+        "This upload is busy with another request; try again shortly.",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("backend", ["disk"], indirect=True)
+def test_a_chunk_is_never_read_into_memory_whole(user, backend):
+    """The first chunk is sniffed from its head, then streamed: a PATCH may carry a whole
+    video, which must never be one read."""
+    from media import sniff
+
+    data = wav_bytes(200_000)
+    sizes: list[int] = []
+
+    class Recording(io.BytesIO):
+        def read(self, size=-1):
+            sizes.append(size)
+            return super().read(size)
+
+    upload = uploads.create_upload(user=user, filename="a.wav", length=len(data))
+    uploads.receive_chunk(
+        upload_id=upload.pk, user=user, offset=0, stream=Recording(data), length=len(data)
+    )
+    assert sizes[0] == sniff.HEAD_BYTES
+    assert all(size is not None and 0 <= size <= uploads.STREAM_CHUNK for size in sizes)
+    assert received(upload) == data

@@ -179,7 +179,10 @@ def test_a_zip_renamed_3mf_is_refused_when_complete(client, user, backend):
     assert response.status_code == 415
     assert "3MF" in response.content.decode()
     assert not StoredFile.objects.exists()
-    assert leftover_keys(Upload.objects.get()) == []
+    upload = Upload.objects.get()
+    assert leftover_keys(upload) == []
+    # The reason is kept on the upload, for the reader who comes back to it.
+    assert upload.status == UploadStatus.FAILED and "3MF" in upload.failure_reason
 
 
 @pytest.mark.django_db

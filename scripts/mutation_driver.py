@@ -205,13 +205,23 @@ def meta_path(module: str) -> Path:
 
 
 def verdicts() -> dict[str, dict[str, int | None]]:
-    """Every module's mutant verdicts as mutmut last saved them."""
+    """Every module's mutant verdicts as mutmut last saved them, with the hash of each
+    function they were reached for under ``"#hashes"`` (a verdict holds only for that code)."""
     found = {}
     for module in SCOPE:
         path = meta_path(module)
         if path.exists():
-            found[module] = json.loads(path.read_text())["exit_code_by_key"]
+            data = json.loads(path.read_text())
+            found[module] = {
+                **data["exit_code_by_key"],
+                "#hashes": data.get("hash_by_function_name", {}),
+            }
     return found
+
+
+def _mangled(key: str) -> str:
+    """``core.jsonbody.x_parse__mutmut_3`` -> ``x_parse`` (mutmut's name of the function)."""
+    return key.rpartition(".")[2].partition("__mutmut_")[0]
 
 
 def select(
@@ -235,9 +245,14 @@ def select(
         wording = wording_mutants(module) if module in modules else set()
         wanted = SCOPE[module]
         results = data["exit_code_by_key"]
-        before = earlier.get(module, {})
+        before = dict(earlier.get(module, {}))
+        old_hashes = before.pop("#hashes", {})
+        new_hashes = data.get("hash_by_function_name", {})
         for key in results:
-            if results[key] is None and before.get(key) is not None:
+            function = _mangled(key)
+            unchanged = old_hashes.get(function) == new_hashes.get(function) is not None
+            # A function edited since the verdict renumbers its mutants: the verdict is void.
+            if results[key] is None and before.get(key) is not None and unchanged:
                 results[key] = before[key]
         for key, exit_code in results.items():
             if module not in modules:

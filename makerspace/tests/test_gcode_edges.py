@@ -323,3 +323,16 @@ def test_messages_and_bracket_comments_on_m_lines():
     assert gcode.analyse(b"M117 Hello (world) & more\n").commands == 1
     assert gcode.analyse(b"M104 S200 (hot end)\n").commands == 1
     assert refused(b"G4 P100 (wait)\n").code == "gcode_bad_comment"
+
+
+@pytest.mark.parametrize(
+    ("program", "message"),
+    [
+        (b"G21\nG1 Y1 X1 X2\n", "Line 2: G1 gives X twice."),
+        (b"G1 X1 Q5\n", "Line 1: G1 does not take the parameter Q."),
+        (b"G90\nG92 X0\nG2 X1 Y1 K3\n", "Line 3: G2 does not take the parameter K."),
+    ],
+)
+def test_a_bad_parameter_is_named_with_its_command_and_line(program, message):
+    error = refused(program)
+    assert (error.code, error.messages) == ("gcode_bad_parameter", [message])

@@ -336,3 +336,28 @@ def test_messages_and_bracket_comments_on_m_lines():
 def test_a_bad_parameter_is_named_with_its_command_and_line(program, message):
     error = refused(program)
     assert (error.code, error.messages) == ("gcode_bad_parameter", [message])
+
+
+def test_refusals_of_the_whole_file_say_what_is_wrong(monkeypatch):
+    assert refused(b"G1 X1\n\0\n").messages == [
+        "This is not a G-code file (it contains binary data)."
+    ]
+    monkeypatch.setattr(gcode, "MAX_BYTES", 3 * 2**20)
+    assert refused(b"G1 X1\n" * (2**20)).messages == ["The G-code file is larger than 3 MB."]
+
+
+@pytest.mark.parametrize(
+    ("program", "message"),
+    [
+        (b"G1 X\n", "Line 1: G1 needs a number after X."),
+        (b"X" + b"1" * 50 + b"\n", "Line 1 is not a G-code command: X" + "1" * 39),
+        (b"G1 x1." + b"0" * 45 + b"\n",
+         "Line 1: write G commands in capital letters (G1 x1." + "0" * 34 + ")."),
+    ],
+)  # fmt: skip
+def test_a_refused_line_is_quoted_in_its_first_40_characters(program, message):
+    assert refused(program).messages == [message]
+
+
+def test_only_the_first_semicolon_starts_the_comment():
+    assert gcode.analyse(b"G21\nG90\nG1 X1 Y1 ; first; second\n").commands == 3

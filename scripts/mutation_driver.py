@@ -110,6 +110,8 @@ TESTS: dict[str, list[str]] = {
         "core/tests/test_jsonbody.py::test_brackets_inside_strings_do_not_count",
         "core/tests/test_jsonbody.py::test_the_size_limit_is_exact",
         "core/tests/test_jsonbody.py::test_a_declared_length_over_the_limit_is_refused_before_reading",
+        "core/tests/test_jsonbody.py::test_a_character_that_cannot_be_stored_is_named_in_the_refusal",
+        "core/tests/test_jsonbody.py::test_characters_that_only_look_dangerous_are_kept",
     ],
     "media/sniff.py": ["media/tests/test_sniff_edges.py", "media/tests/test_sniff.py"],
     "media/uploads.py": ["media/tests/test_upload_limits.py", "media/tests/test_uploads.py"],

@@ -40,6 +40,16 @@ def test_hostile_bodies_are_refused_with_a_stable_code(body, code):
     assert caught.value.code == code
 
 
+def test_a_character_that_cannot_be_stored_is_named_in_the_refusal():
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(jsonbody.JSONBodyError) as caught:
+        jsonbody.parse(b'{"a": "\\u0000"}')
+    assert caught.value.messages == [
+        "The request body contains a character that cannot be stored (NUL or a lone surrogate)."
+    ]
+
+
 def test_characters_that_only_look_dangerous_are_kept():
     """An escaped backslash before u0000 is text, and a surrogate pair is one character."""
     assert jsonbody.parse(b'{"a": "\\\\u0000", "b": "\\ud83d\\ude00", "c": 1e308}') == {

@@ -339,6 +339,7 @@ def test_a_bad_parameter_is_named_with_its_command_and_line(program, message):
 
 
 def test_refusals_of_the_whole_file_say_what_is_wrong(monkeypatch):
+    assert refused(b"; only a comment\n\n").messages == ["The file contains no G-code commands."]
     assert refused(b"G1 X1\n\0\n").messages == [
         "This is not a G-code file (it contains binary data)."
     ]

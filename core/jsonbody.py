@@ -108,7 +108,9 @@ def parse(
         value = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError) as error:
         raise _invalid() from error
-    if not _storable(value):
+    # A NUL or a surrogate can only arrive escaped (raw, the text would not have decoded or
+    # parsed): bodies without an escape, nearly all of them, are not walked.
+    if "\\u" in text and not _storable(value):
         raise JSONBodyError(
             _("The request body contains a character that cannot be stored (NUL or a lone "
               "surrogate)."),

@@ -131,9 +131,14 @@ SEP = "ǁ"  # mutmut's separator in method names: xǁClassǁmethod__mutmut_3
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*[0-9.]*[a-zA-Z%]")
 
 
+def _mangled(key: str) -> str:
+    """``core.jsonbody.x_parse__mutmut_3`` -> ``x_parse`` (mutmut's name of the function)."""
+    return key.rpartition(".")[2].partition("__mutmut_")[0]
+
+
 def function_of(key: str) -> str:
     """``media.uploads.xǁDiskSinkǁwrite__mutmut_3`` -> ``DiskSink.write``."""
-    mangled = key.rpartition(".")[2].partition("__mutmut_")[0]
+    mangled = _mangled(key)
     if mangled.startswith("x" + SEP):
         return mangled[2:].replace(SEP, ".")
     return mangled[2:]
@@ -219,11 +224,6 @@ def verdicts() -> dict[str, dict[str, int | None]]:
                 "#hashes": data.get("hash_by_function_name", {}),
             }
     return found
-
-
-def _mangled(key: str) -> str:
-    """``core.jsonbody.x_parse__mutmut_3`` -> ``x_parse`` (mutmut's name of the function)."""
-    return key.rpartition(".")[2].partition("__mutmut_")[0]
 
 
 def select(
